@@ -1,0 +1,7 @@
+"""`python -m kerasgui` is the `kerasgui` command."""
+
+import sys
+
+from kerasgui.cli import main
+
+sys.exit(main())
