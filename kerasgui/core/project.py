@@ -60,7 +60,7 @@ class Project:
 
     def resolve(self, name: str) -> Path:
         p = Path(name).expanduser()
-        return p if p.is_absolute() else self.base_dir / p
+        return p if p.is_absolute() else Path(os.path.normpath(self.base_dir / p))
 
     # ---- model helpers ---------------------------------------------------------------------------
     @property
