@@ -17,7 +17,8 @@ run: $(STAMP)
 	$(BIN)/kerasgui $(EXAMPLE)
 
 test: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -p no:cacheprovider tests
+	KERASGUI_BLOCK_QT=1 $(BIN)/python -m pytest -q -p no:cacheprovider -p no:pytest-qt tests/core
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -p no:cacheprovider tests/ui
 
 lint: $(STAMP)
 	$(BIN)/ruff check kerasgui tests benchmarks
