@@ -886,12 +886,17 @@ def _optimizers() -> dict[str, type]:
         obj = getattr(keras.optimizers, name)
         if (inspect.isclass(obj) and issubclass(obj, keras.optimizers.Optimizer)
                 and obj is not keras.optimizers.Optimizer and not _required(obj)):
+            try:  # a project names it, and keras.optimizers.get must accept that (not Lamb)
+                keras.optimizers.get(name)
+            except Exception:
+                continue
             out[name] = obj
     return {n: out[n] for n in _common_first(list(out), COMMON_OPTIMIZERS)}
 
 
 def optimizer_names() -> list[str]:
-    """Every Keras optimizer that needs no other object, Adam first."""
+    """Every Keras optimizer that keras.optimizers.get accepts by name and that needs no other
+    object, Adam first."""
     return list(_optimizers())
 
 
