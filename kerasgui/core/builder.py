@@ -3,7 +3,6 @@ not fit and why; checks that the loss and the last layer fit the targets."""
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -14,8 +13,6 @@ if TYPE_CHECKING:
     from kerasgui.core.data import Arrays
     from kerasgui.core.project import Project
 
-# Layers whose config carries Python code: refused everywhere, as safe_mode refuses them in files.
-CODE_LAYERS = {"Lambda", "TFSMLayer"}
 
 
 @dataclass
@@ -98,84 +95,20 @@ def _plain(msg: str) -> str:
 
 def make_layer(layer: dict[str, Any], where: str) -> Any:
     """A Keras layer from a project layer config; ModelError naming `where` when it cannot be made."""
-    import keras
+    from kerasgui.core import catalog
 
     class_name = layer.get("class_name", "")
-    if class_name in CODE_LAYERS:
-        raise ModelError(f"{where}: {class_name} layers run Python code and are not allowed; use a "
-                         "built-in layer instead", where=where)
     module = layer.get("module")
     if module is not None and not str(module).startswith("keras"):
         raise ModelError(f"{where}: the layer {class_name} comes from the module {module!r}, which is "
                          "not part of Keras; only Keras's own layers can be used", where=where)
-    if class_name not in _layer_classes():
-        import difflib
-
-        close = difflib.get_close_matches(class_name, sorted(_layer_classes()), n=3)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise ModelError(f"{where}: Keras has no layer called {class_name!r}{hint}",
-                         where=f"{where}.class_name")
-    config = dict(layer.get("config") or {})
-    unknown = sorted(set(config) - _layer_arguments(class_name))
-    if unknown:
-        raise ModelError(f"{where} ({class_name}) has no argument {unknown[0]!r}",
-                         where=f"{where}.config.{unknown[0]}")
     try:
-        return getattr(keras.layers, class_name).from_config(full_config(config))
-    except Exception as e:
-        raise ModelError(f"{where} ({class_name}): {_plain(str(e))}", where=where) from None
-
-
-KERAS_NAMESPACES = ("layers", "initializers", "regularizers", "constraints", "optimizers", "losses",
-                    "metrics")
-
-
-def full_config(obj: Any) -> Any:
-    """Give every compact `{"class_name", "config"}` inside `obj` the `module` Keras needs to find it
-    (the project file stores layer configs without it, as a person would write them)."""
-    import keras
-
-    if isinstance(obj, list):
-        return [full_config(v) for v in obj]
-    if not isinstance(obj, dict):
-        return obj
-    out = {k: full_config(v) for k, v in obj.items()}
-    name = out.get("class_name")
-    if isinstance(name, str) and isinstance(out.get("config"), dict) and "module" not in out:
-        for ns in KERAS_NAMESPACES:
-            if isinstance(getattr(getattr(keras, ns), name, None), type):
-                out["module"] = f"keras.{ns}"
-                break
-    return out
-
-
-# What every layer accepts besides its own arguments (Layer.__init__'s **kwargs and saved state).
-LAYER_EXTRAS = {"input_shape", "input_dim", "batch_input_shape", "batch_size", "batch_shape",
-                "build_config", "quantization_config", "compile_config", "sparse", "ragged"}
-
-
-@functools.cache
-def _layer_arguments(class_name: str) -> set[str]:
-    import inspect
-
-    import keras
-
-    names: set[str] = set(LAYER_EXTRAS)
-    for cls in getattr(keras.layers, class_name).__mro__:
-        init = cls.__dict__.get("__init__")
-        if init is not None:
-            names |= {n for n, p in inspect.signature(init).parameters.items()
-                      if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL) and n != "self"}
-    return names
-
-
-@functools.cache
-def _layer_classes() -> frozenset[str]:
-    import keras
-
-    return frozenset(n for n in dir(keras.layers)
-            if isinstance(getattr(keras.layers, n), type)
-            and issubclass(getattr(keras.layers, n), keras.layers.Layer))
+        return catalog.make_layer(class_name, dict(layer.get("config") or {}))
+    except ModelError as e:
+        inner = e.where if e.where and e.where != "config" else None
+        path = (f"{where}.class_name" if inner == "class_name" else
+                f"{where}.config.{inner}" if inner else where)
+        raise ModelError(f"{where} ({class_name}): {e.message}", where=path) from None
 
 
 def stack_input_shape(project: Project) -> tuple[int, ...] | None:

@@ -44,10 +44,10 @@ def test_unknown_shape_without_data():
      "rank 4"),
     ([dense(-3)], 0, "units"),
     ([dense(3, unitz=2)], 0, "no argument 'unitz'"),
-    ([{"class_name": "Dens", "config": {}}], 0, "did you mean Dense"),
+    ([{"class_name": "Dens", "config": {}}], 0, "Did you mean Dense"),
     ([dense(4), {"class_name": "Reshape", "config": {"target_shape": [3, 3]}}], 1,
      "total size"),
-    ([{"class_name": "Lambda", "config": {}}], 0, "run Python code"),
+    ([{"class_name": "Lambda", "config": {}}], 0, "Python code"),
 ])
 def test_first_bad_layer_is_named(layers, index, words):
     s = summarize(stack(*layers), (2,))
