@@ -58,6 +58,16 @@ def optimizer_spec(name: str, config: dict[str, Any]) -> Any:
     return {"class_name": name, "config": config} if config else name.lower()
 
 
+def fitting_prefix(ordered: list[str], names: list[str]) -> list[str]:
+    """The losses suggest_losses moved to the front: the shortest head of `ordered` after which
+    the rest keep the catalog's own order."""
+    for k in range(len(ordered) + 1):
+        head = set(ordered[:k])
+        if ordered[k:] == [n for n in names if n not in head]:
+            return ordered[:k]
+    return []
+
+
 def keras_call(compile_: dict[str, Any]) -> str:
     """The model.compile(...) line a Keras script would have, for people who know Keras."""
     def one(spec: Any, module: str) -> str:
@@ -326,7 +336,7 @@ class CompilePanel(QWidget):
         suggested: list[str] = []
         if info is not None:
             ordered = catalog.suggest_losses(info[0], info[1])
-            suggested = [n for n in ordered[:3]]
+            suggested = fitting_prefix(ordered, names)
             names = ordered
         specs: list[Any] = list(names) + self.custom_specs()
         current = self.compile.get("loss")

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPaintEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -56,6 +56,7 @@ PANELS: list[tuple[str, str]] = [
 ]
 
 SUMMARY_DELAY_MS = 150
+KERAS_FALLBACK_MS = 500  # start importing Keras this long after show if no paint came first
 PROJECT_FILTER = f"kerasgui projects (*{SUFFIX});;All files (*)"
 
 CLI_USAGE = """\
@@ -101,6 +102,7 @@ class MainWindow(QMainWindow):
         self.summary_result: CheckResult | None = None
         self._train_arrays: Any = None
         self._shown = False
+        self._painted = False
         self._closed = False
 
         self._summary_timer = QTimer(self)
@@ -216,6 +218,13 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if not self._shown:
             self._shown = True
+            # normally the first paint starts the import; this is the fallback
+            QTimer.singleShot(KERAS_FALLBACK_MS, self.start_loading_keras)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if not self._painted:
+            self._painted = True  # the window is on screen: now TensorFlow may take the CPU
             QTimer.singleShot(0, self.start_loading_keras)
 
     def start_loading_keras(self) -> None:

@@ -174,7 +174,10 @@ class Palette(QWidget):
                 except UserError:
                     pass
                 parent.appendRow(item)
-        self.tree.expandAll()
+        self._expand()
+        first = self._first_leaf()
+        if first is not None:
+            self.tree.setCurrentIndex(first)
         self.setEnabled(True)
 
     def _group_item(self, group: str, bold: QFont) -> QStandardItem:
@@ -188,9 +191,18 @@ class Palette(QWidget):
         self.source.appendRow(item)
         return item
 
+    def _expand(self) -> None:
+        """Every group open, except the long preprocessing one until a search looks into it."""
+        self.tree.expandAll()
+        if not self.filter.text().strip():
+            for g in range(self.proxy.rowCount()):
+                index = self.proxy.index(g, 0)
+                if index.data() == "Preprocessing":
+                    self.tree.collapse(index)
+
     def _filter(self, text: str) -> None:
         self.proxy.setFilterFixedString(text.strip())
-        self.tree.expandAll()
+        self._expand()
         if text.strip():
             first = self._first_leaf()
             if first is not None:
@@ -413,7 +425,7 @@ class ModelPanel(QWidget):
 
     def _make_actions(self) -> None:
         sp = QStyle.StandardPixmap
-        self.add_action = self._action("add_layer", "Add", None, sp.SP_ArrowRight,
+        self.add_action = self._action("add_layer", "Add to stack", None, sp.SP_ArrowRight,
                                        self.add_layer, "Add the layer chosen in the palette")
         self.remove_action = self._action("remove_layer", "Remove", QKeySequence.StandardKey.Delete,
                                           sp.SP_DialogDiscardButton, self.remove_layer,
@@ -442,7 +454,6 @@ class ModelPanel(QWidget):
         ll.setContentsMargins(0, 0, 0, 0)
         ll.addWidget(self.palette_view, 1)
         add_button = self._button(self.add_action, "Add layer")
-        add_button.setText("Add to stack")
         ll.addWidget(add_button)
 
         middle = QWidget()

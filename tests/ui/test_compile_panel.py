@@ -109,7 +109,13 @@ def test_losses_that_fit_the_targets_come_first(window: Any, next_summary: Any) 
                              y=np.array([0, 1, 2, 1], dtype="int32"), x=np.zeros((4, 4)))
     next_summary(window, lambda: window.set_training_data(arrays))
     assert p.loss.itemText(0) == "sparse_categorical_crossentropy   (suggested)"
-    assert "sparse_categorical_crossentropy" in p.suggestion.text()
+    assert "(suggested)" not in p.loss.itemText(1)
+    assert p.suggestion.text() == "Suggested for these targets: sparse_categorical_crossentropy"
+    numbers = SimpleNamespace(schema=SimpleNamespace(input_shape=(4,), class_names=None),
+                              y=np.zeros((4, 1), dtype="float32"), x=np.zeros((4, 4)))
+    next_summary(window, lambda: window.set_training_data(numbers))
+    assert p.loss.itemText(0) == "mean_squared_error   (suggested)"
+    assert "huber" in p.suggestion.text() and "binary_crossentropy" not in p.suggestion.text()
 
 
 def test_warning_when_loss_output_and_targets_do_not_fit(window: Any, next_summary: Any) -> None:
