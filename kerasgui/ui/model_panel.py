@@ -116,6 +116,18 @@ class LayerStackModel(QAbstractListModel):
             self.doc.move_layer(source, target)
         return False
 
+    def moveRows(self, source_parent: ModelIndex, source_row: int, count: int,
+                 destination_parent: ModelIndex, destination_child: int) -> bool:
+        """QListView's internal move: one MoveLayer command (the model then redraws)."""
+        n = len(self._layers())
+        if count != 1 or source_parent.isValid() or not 0 <= source_row < n:
+            return False
+        target = destination_child - 1 if destination_child > source_row else destination_child
+        target = max(0, min(target, n - 1))
+        if target != source_row:
+            self.doc.move_layer(source_row, target)
+        return True
+
     def refresh(self) -> None:
         self.beginResetModel()
         self.endResetModel()

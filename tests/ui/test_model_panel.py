@@ -64,7 +64,9 @@ def test_palette_offers_every_layer_in_groups(window: Any, qtbot: Any) -> None:
                for i in range(p.proxy.rowCount())
                for j in range(p.proxy.rowCount(p.proxy.index(i, 0)))]
     assert "LSTM" in visible and "Dense" not in visible
-    assert p.current_class() in visible
+    assert p.current_class() == "LSTM"
+    qtbot.keyClick(p.tree, Qt.Key.Key_Return)  # Enter adds the chosen layer, as double-click does
+    assert [x["class_name"] for x in window.project.layers] == ["LSTM"]
 
 
 def test_clicked_seed_stack_equals_hand_written(window: Any, qtbot: Any) -> None:
@@ -144,6 +146,10 @@ def test_reorder_remove_duplicate_undo_redo(window: Any, qtbot: Any) -> None:
     model = p.stack_model
     data = model.mimeData([model.index(2)])
     model.dropMimeData(data, Qt.DropAction.MoveAction, 0, 0, QModelIndex())
+    assert classes() == ["Flatten", "Dense", "Dropout"]
+    assert model.moveRow(QModelIndex(), 0, QModelIndex(), 2)  # QListView's own internal move
+    assert classes() == ["Dense", "Flatten", "Dropout"]
+    model.moveRow(QModelIndex(), 1, QModelIndex(), 0)
     assert classes() == ["Flatten", "Dense", "Dropout"]
     assert p.stack.dragDropMode() == QAbstractItemView.DragDropMode.InternalMove
     # undo everything, then redo it
