@@ -156,6 +156,12 @@ class SummaryView(QWidget):
                     "InputLayer.")
         if summary.problem is not None or result.target_problem is not None:
             return rank_hint(shape)
+        if shape is not None and project.is_stack:
+            from kerasgui.core.builder import format_shape
+
+            source = ("the InputLayer" if project.layers[0].get("class_name") == "InputLayer"
+                      else "the training data")
+            return f"Input shape {format_shape((None, *shape))}, from {source}."
         return ""
 
     # ---- reading (tests, accessibility) ----------------------------------------------------------

@@ -223,8 +223,10 @@ def test_summary_uses_training_data_shape_and_hints(window: Any, next_summary: A
     assert result.input_shape == (10, 3)
     assert "LSTM" in panel(window).summary.hint.text()  # empty stack: the data's rank suggests
     next_summary(window, lambda: window.doc.add_layer(0, {"class_name": "LSTM",
-                                                           "config": {"units": 5}}))
-    assert panel(window).summary.row_texts()[0][3] == "(None, 5)"
+                                                           "config": {"units": 1}}))
+    assert panel(window).summary.row_texts()[0][3] == "(None, 1)"
+    assert panel(window).summary.hint.text() == ("Input shape (None, 10, 3), from the training "
+                                                 "data.")
 
 
 def test_summary_runs_off_the_gui_thread_and_is_debounced(window: Any, next_summary: Any,
