@@ -1,0 +1,332 @@
+"""The command line (DESIGN.md section 5). No argument, or a project path, opens the window.
+
+Exit codes: 0 done; 2 the user's input was wrong (one `error:` line); 130 interrupted (the model and
+history so far are saved first); 1 a bug (short message, traceback in a log file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import tempfile
+import time
+import traceback
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import kerasgui
+from kerasgui.core.errors import UserError
+
+EXIT_OK, EXIT_BUG, EXIT_USER, EXIT_INTERRUPTED = 0, 1, 2, 130
+COMMANDS = ("train", "summary", "evaluate", "predict", "export")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="kerasgui", description="Build, train, evaluate and predict "
+                                "with Keras models. With no command, opens the window.")
+    p.add_argument("--version", action="version", version=f"kerasgui {kerasgui.__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    t = sub.add_parser("train", help="train a project and write model, history and run record")
+    t.add_argument("project")
+    t.add_argument("--out", help="output folder (default: a new folder under runs/ beside the "
+                                 "project)")
+    t.add_argument("--epochs", type=int, help="train this many epochs instead of the project's")
+    t.add_argument("--devices", help="auto, N (GPUs) or cpu:N (split the CPU into N devices)")
+    t.add_argument("--coordinator", help="HOST:PORT of worker 0, for training on several machines")
+    t.add_argument("--num-workers", type=int)
+    t.add_argument("--worker-index", type=int)
+    t.add_argument("--trust", action="store_true",
+                   help="run the Python files the project names for custom losses or metrics")
+
+    s = sub.add_parser("summary", help="print each layer's output shape and parameter count")
+    s.add_argument("project")
+
+    e = sub.add_parser("evaluate", help="print a JSON object of metric values on DATA")
+    e.add_argument("model")
+    e.add_argument("data", help="a CSV file, an .npz file or an .npy file of inputs")
+    e.add_argument("--targets", nargs="+", help="target columns (CSV), the targets .npy file, or "
+                                                 "the targets array name (.npz)")
+    e.add_argument("--inputs", help="the inputs array name in an .npz file")
+    e.add_argument("--batch-size", type=int, default=32)
+
+    pr = sub.add_parser("predict", help="predict on new data and save the predictions")
+    pr.add_argument("model")
+    pr.add_argument("data", help="a CSV file, an .npz file or an .npy file of inputs")
+    pr.add_argument("--out", required=True, help="FILE.csv or FILE.npy")
+    pr.add_argument("--inputs", help="the inputs array name in an .npz file")
+    pr.add_argument("--batch-size", type=int, default=32)
+
+    x = sub.add_parser("export", help="write a standalone Keras script that reproduces the run")
+    x.add_argument("project")
+    x.add_argument("--out", required=True, help="SCRIPT.py")
+    x.add_argument("--style", choices=("sequential", "functional", "subclass"),
+                   default="sequential")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
+        from kerasgui.ui.app import main as window
+
+        return window(argv[0] if argv else None)
+    args = _parser().parse_args(argv)
+    try:
+        handler = {"train": cmd_train, "summary": cmd_summary, "evaluate": cmd_evaluate,
+                   "predict": cmd_predict, "export": cmd_export}[args.command]
+        return handler(args)
+    except UserError as e:
+        print(f"error: {one_line(e.message)}", file=sys.stderr)
+        return EXIT_USER
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception:
+        log = write_bug_log(traceback.format_exc())
+        print(f"kerasgui: internal error ({sys.exc_info()[1]!r:.200}); details in {log}",
+              file=sys.stderr)
+        return EXIT_BUG
+
+
+def one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def write_bug_log(text: str) -> Path:
+    folder = Path(os.environ.get("KERASGUI_LOG_DIR") or Path(tempfile.gettempdir()) / "kerasgui")
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"crash-{datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}.log"
+    path.write_text(f"kerasgui {kerasgui.__version__}\n{text}", encoding="utf-8")
+    return path
+
+
+# ---- train ------------------------------------------------------------------------------------------
+def _default_out(project: Any) -> Path:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = project.base_dir / "runs" / f"{Path(project.path).stem}-{stamp}"
+    out, n = base, 1
+    while out.exists():
+        n += 1
+        out = base.with_name(f"{base.name}-{n}")
+    return out
+
+
+def _versions() -> dict[str, str]:
+    import keras
+
+    info = {"kerasgui": kerasgui.__version__, "keras": keras.__version__,
+            "backend": keras.backend.backend(), "python": sys.version.split()[0]}
+    if info["backend"] == "tensorflow":
+        import tensorflow as tf
+
+        info["tensorflow"] = tf.__version__
+    return info
+
+
+def trust_project_code(project: Any, trust: bool) -> None:
+    """Custom losses and metrics run only when the user said so (--trust)."""
+    from kerasgui.core import custom
+    from kerasgui.core.compile_spec import custom_files
+
+    files = custom_files(project.compile)
+    if files and not trust:
+        raise UserError(f"this project runs Python code from {', '.join(files)} (custom loss or "
+                        "metric); read it, then pass --trust to run it", where="compile")
+    for f in files:
+        custom.trust(project.resolve(f))
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from kerasgui.core.project import Project
+    from kerasgui.core.training import Session
+
+    project = Project.load(args.project)
+    if args.epochs is not None:
+        if args.epochs < 1:
+            raise UserError(f"--epochs must be 1 or more, not {args.epochs}")
+        project.fit["epochs"] = args.epochs
+    trust_project_code(project, args.trust)
+    out = Path(args.out) if args.out else _default_out(project)
+    out.mkdir(parents=True, exist_ok=True)
+    started = datetime.now(timezone.utc)
+    session = Session(project, on_event=_print_event)
+    session.prepare()
+    interrupted = False
+
+    def on_term(signum: int, frame: Any) -> None:
+        session.request_stop()
+        session.stopped_reason = "terminated (SIGTERM)"
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        session.fit(out_dir=out, verbose=1)
+    except KeyboardInterrupt:
+        interrupted = True
+        session.stopped_reason = "interrupted (Ctrl-C)"
+    except UserError as e:
+        # the weights and history so far are kept; say what failed after saving them
+        _write_outputs(project, session, out, started, args)
+        raise UserError(f"{e.message} (the model and history so far are in {out})") from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    _write_outputs(project, session, out, started, args)
+    if session.stopped_reason:
+        print(f"stopped: {session.stopped_reason}", file=sys.stderr)
+    print(f"saved model.keras, history.json and run.json in {out}")
+    terminated = session.stopped_reason and session.stopped_reason.startswith("terminated")
+    return EXIT_INTERRUPTED if interrupted or terminated else EXIT_OK
+
+
+def _write_outputs(project: Any, session: Any, out: Path, started: datetime,
+                   args: argparse.Namespace) -> None:
+    from kerasgui.core.model_file import save_model
+    from kerasgui.core.project import atomic_write_text
+
+    save_model(session.model, out / "model.keras", session.schema,
+               extra={"project": project.to_dict()})
+    atomic_write_text(out / "history.json", json.dumps(session.history, indent=1))
+    metrics = None
+    if session.data.test is not None and session.stopped_reason is None:
+        metrics = session.evaluate()
+        atomic_write_text(out / "metrics.json", json.dumps(metrics, indent=1))
+        print("test: " + " - ".join(f"{k}: {v:.4f}" for k, v in metrics.items()))
+    run = {
+        "project": project.to_dict(),
+        "project_path": str(project.path.name) if project.path else None,
+        "versions": _versions(),
+        "devices": _devices(),
+        "replicas": 1,
+        "seed": project.fit.get("seed"),
+        "epochs_requested": project.fit.get("epochs"),
+        "epochs_done": session.epochs_done,
+        "stopped_early": session.stopped_reason is not None or (
+            session.epochs_done < int(project.fit.get("epochs", 0))),
+        "stop_reason": session.stopped_reason,
+        "steps_per_execution": session.steps_per_execution,
+        "fit_seconds": round(session.fit_seconds, 3),
+        "started": started.isoformat(timespec="seconds"),
+        "ended": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "test_metrics": metrics,
+    }
+    atomic_write_text(out / "run.json", json.dumps(run, indent=1))
+
+
+def _devices() -> list[str]:
+    import keras
+
+    try:
+        return [str(d) for d in keras.distribution.list_devices()]
+    except Exception:
+        return ["cpu:0"]
+
+
+def _print_event(event: dict[str, Any]) -> None:
+    if event["type"] == "log":
+        print(event["text"], file=sys.stderr)
+
+
+# ---- summary ----------------------------------------------------------------------------------------
+def cmd_summary(args: argparse.Namespace) -> int:
+    from kerasgui.core.builder import format_count, format_shape, rank_hint, summarize
+    from kerasgui.core.data import load_project_data
+    from kerasgui.core.project import Project
+
+    project = Project.load(args.project)
+    shape = None
+    if project.data.get("train"):
+        shape = load_project_data(project).train.schema.input_shape
+    s = summarize(project, shape)
+    print(f'Model: "{project.name}"')
+    print(f"{'Layer (type)':<34}{'Output Shape':<26}{'Param #':>12}")
+    print("━" * 72)
+    for r in s.rows:
+        print(f"{r.name + ' (' + r.class_name + ')':<34}{format_shape(r.output_shape):<26}"
+              f"{format_count(r.params):>12}")
+    print("━" * 72)
+    print(f" Total params: {format_count(s.total)}")
+    print(f" Trainable params: {format_count(s.trainable)}")
+    print(f" Non-trainable params: {format_count(s.non_trainable)}")
+    if s.problem is not None:
+        raise s.problem
+    if not s.rows or shape is None:
+        print(rank_hint(shape))
+    return EXIT_OK
+
+
+# ---- evaluate / predict -----------------------------------------------------------------------------
+def _source_for(path: str, targets: list[str] | None, inputs: str | None,
+                schema: Any) -> dict[str, Any]:
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix == ".npy":
+        spec: dict[str, Any] = {"inputs": str(p)}
+        if targets:
+            spec["targets"] = targets[0]
+        return spec
+    if suffix == ".npz":
+        spec = {"path": str(p), "inputs": inputs or "x"}
+        if targets:
+            spec["targets"] = targets[0]
+        return spec
+    spec = {"path": str(p)}
+    if targets:
+        spec["targets"] = targets
+    elif schema is not None and schema.targets:
+        spec["targets"] = list(schema.targets)
+    return spec
+
+
+def _load_for_model(model_path: str, data_path: str, targets: list[str] | None,
+                    inputs: str | None, need_targets: bool) -> tuple[Any, Any]:
+    from kerasgui.core.data import load_source
+    from kerasgui.core.model_file import load_model
+
+    model, schema = load_model(model_path)
+    spec = _source_for(data_path, targets, inputs, schema)
+    use_schema = schema if schema is not None and schema.kind == "csv" and "inputs" not in spec \
+        and Path(data_path).suffix.lower() == ".csv" else None
+    arrays = load_source(spec, Path.cwd(), schema=use_schema, need_targets=need_targets)
+    return model, arrays
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from kerasgui.core.training import evaluate
+
+    model, arrays = _load_for_model(args.model, args.data, args.targets, args.inputs, True)
+    print(json.dumps(evaluate(model, arrays, args.batch_size)))
+    return EXIT_OK
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from kerasgui.core.predictions import predictions_table, save_predictions
+    from kerasgui.core.training import predict
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".csv", ".npy"):
+        raise UserError(f"--out {out.name}: predictions are saved as .csv or .npy")
+    model, arrays = _load_for_model(args.model, args.data, None, args.inputs, False)
+    started = time.perf_counter()
+    y = predict(model, arrays.x, args.batch_size)
+    save_predictions(out, predictions_table(y, arrays.schema))
+    print(f"{len(y)} predictions in {time.perf_counter() - started:.2f} s written to {out}")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from kerasgui.core.export import export_script
+    from kerasgui.core.project import Project, atomic_write_text
+
+    project = Project.load(args.project)
+    out = Path(args.out)
+    atomic_write_text(out, export_script(project, style=args.style, script_dir=out.parent))
+    print(f"wrote {out}")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

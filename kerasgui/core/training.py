@@ -1,0 +1,315 @@
+"""The training session: compile, fit with an event stream, stop, pause, continue, evaluate, predict.
+
+Events are plain dicts (no Keras objects), so a Qt worker can pass them across threads and the command
+line can print them. Stop and pause are `threading.Event`s checked by a Keras callback at each batch.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from kerasgui.core.errors import TrainingError, UserError
+from kerasgui.core.project import Project
+
+Event = dict[str, Any]
+EVENT_INTERVAL_S = 0.05  # batch events at most ~20 per second
+
+
+def _floats(logs: dict[str, Any] | None) -> dict[str, float]:
+    return {k: float(np.asarray(v)) for k, v in (logs or {}).items() if np.size(v) == 1}
+
+
+def estimate_step_seconds(model: Any, batch_size: int) -> float:
+    """A rough time for one training step on a CPU core: a fixed dispatch cost plus ~6 FLOPs per
+    weight per position per sample. Only used to pick `steps_per_execution`, which changes no number."""
+    flops = 0.0
+    for layer in model.layers:
+        n = sum(int(np.prod(w.shape)) for w in layer.weights)
+        if not n:
+            continue
+        out = getattr(layer, "output", None)
+        shape = tuple(getattr(out, "shape", ()) or ())
+        positions = int(np.prod([d for d in shape[1:-1] if d])) if len(shape) > 2 else 1
+        flops += 6.0 * n * positions
+    return 3e-4 + flops * batch_size / 2e10
+
+
+def choose_steps_per_execution(model: Any, batch_size: int, steps_per_epoch: int) -> int:
+    """Enough steps per call that batch callbacks arrive about 20 times a second (DESIGN.md 6)."""
+    step = estimate_step_seconds(model, batch_size)
+    spe = max(1, int(EVENT_INTERVAL_S / step))
+    return max(1, min(spe, steps_per_epoch))
+
+
+class _Interrupted(Exception):
+    pass
+
+
+class Session:
+    """One model being trained from one project. Not thread-safe except for request_stop/pause/resume."""
+
+    def __init__(self, project: Project, on_event: Callable[[Event], None] | None = None) -> None:
+        self.project = project
+        self.on_event = on_event or (lambda e: None)
+        self.model: Any = None
+        self.data: Any = None
+        self.history: dict[str, list[float]] = {}
+        self.stopped_reason: str | None = None
+        self.steps_per_execution = 1
+        self.fit_seconds = 0.0
+        self._stop = threading.Event()
+        self._running = threading.Event()  # set = not paused
+        self._running.set()
+
+    # ---- control, from any thread -----------------------------------------------------------------
+    def request_stop(self) -> None:
+        self._stop.set()
+        self._running.set()
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    @property
+    def epochs_done(self) -> int:
+        return len(next(iter(self.history.values()), []))
+
+    @property
+    def schema(self) -> Any:
+        return self.data.train.schema if self.data is not None else None
+
+    # ---- setup --------------------------------------------------------------------------------------
+    def prepare(self) -> None:
+        """Load the data, build the model (seeded), adapt Normalization layers, compile."""
+        from kerasgui.core.builder import build_model, check_targets
+        from kerasgui.core.data import load_project_data
+
+        self.data = load_project_data(self.project)
+        for w in self.data.warnings:
+            self.on_event({"type": "log", "text": f"warning: {w}"})
+        import keras
+
+        train = self.data.train
+        seed = self.project.fit.get("seed")
+        if seed is not None:
+            # Build once unseeded: first-time work (caches in Keras and the catalog) may draw random
+            # numbers, and the seeded build must draw exactly what a plain Keras script draws.
+            build_model(self.project, train.schema.input_shape)
+            keras.utils.set_random_seed(int(seed))
+        self.model = build_model(self.project, train.schema.input_shape)
+        check_targets(self.project, self.model, train)
+        self._adapt_normalization(train.x)
+        batch = int(self.project.fit.get("batch_size", 32))
+        steps = max(1, math.ceil(len(train.x) / batch))
+        self.steps_per_execution = choose_steps_per_execution(self.model, batch, steps)
+        self._compile()
+
+    def _adapt_normalization(self, x: Any) -> None:
+        """A Normalization layer that sees the raw inputs is adapted on the training inputs."""
+        import keras
+
+        first = self.model.layers[0] if self.model.layers else None
+        if isinstance(first, keras.layers.Normalization):
+            first.adapt(np.asarray(x))
+
+    def _compile(self) -> None:
+        from kerasgui.core.compile_spec import resolve_loss, resolve_metrics, resolve_optimizer
+
+        c = self.project.compile
+        try:
+            self.model.compile(optimizer=resolve_optimizer(c.get("optimizer", "rmsprop")),
+                               loss=resolve_loss(c.get("loss"), self.project.base_dir),
+                               metrics=resolve_metrics(c.get("metrics", []), self.project.base_dir),
+                               steps_per_execution=self.steps_per_execution)
+        except UserError:
+            raise
+        except Exception as e:
+            raise TrainingError(f"compile failed: {str(e).splitlines()[0]}", where="compile") from None
+
+    def _callbacks(self, out_dir: Any) -> list[Any]:
+        from kerasgui.core.compile_spec import make_callbacks
+
+        return [*make_callbacks(self.project.fit.get("callbacks", []), out_dir),
+                _EventCallback(self)]
+
+    # ---- training -----------------------------------------------------------------------------------
+    def fit(self, epochs: int | None = None, *, out_dir: Any = None,
+            verbose: int | str = 0) -> dict[str, list[float]]:
+        """Train from the first epoch (or continue to `epochs` in all). Returns the whole history.
+        A stop, a NaN loss or an error keeps the weights and the history so far."""
+        if self.model is None:
+            self.prepare()
+        total = int(epochs if epochs is not None else self.project.fit.get("epochs", 5))
+        return self._run(self.epochs_done, total, out_dir, verbose)
+
+    def more(self, n: int, *, out_dir: Any = None, verbose: int | str = 0) -> dict[str, list[float]]:
+        """Train `n` more epochs, keeping the weights and the optimizer state."""
+        if self.model is None:
+            raise TrainingError("train the model before asking for more epochs")
+        return self._run(self.epochs_done, self.epochs_done + int(n), out_dir, verbose)
+
+    def _run(self, initial: int, epochs: int, out_dir: Any,
+             verbose: int | str) -> dict[str, list[float]]:
+        train, val = self.data.train, self.data.validation
+        self._stop.clear()
+        self.stopped_reason = None
+        fit = self.project.fit
+        started = time.perf_counter()
+        error: BaseException | None = None
+        try:
+            self.model.fit(
+                train.x, train.y,
+                batch_size=int(fit.get("batch_size", 32)),
+                epochs=epochs, initial_epoch=initial,
+                shuffle=bool(fit.get("shuffle", True)),
+                validation_data=(val.x, val.y) if val is not None and len(val.x) else None,
+                callbacks=self._callbacks(out_dir),
+                verbose=verbose,
+            )
+        except _Interrupted:
+            pass
+        except KeyboardInterrupt as e:
+            self.stopped_reason = "interrupted"
+            error = e
+        except UserError as e:
+            self.stopped_reason = e.message
+            error = e
+        except Exception as e:
+            self.stopped_reason = describe_failure(e)
+            error = TrainingError(self.stopped_reason)
+        finally:
+            self.fit_seconds += time.perf_counter() - started
+            self.on_event({"type": "train_end", "stopped": self.stopped_reason is not None,
+                           "reason": self.stopped_reason,
+                           "history": {k: list(v) for k, v in self.history.items()}})
+        if error is not None:
+            raise error
+        return self.history
+
+    # ---- results ------------------------------------------------------------------------------------
+    def evaluate(self, arrays: Any = None, batch_size: int | None = None) -> dict[str, float]:
+        arrays = arrays if arrays is not None else self.data.test
+        if arrays is None:
+            raise UserError("there is no test data to evaluate on: choose a test file",
+                            where="data.test")
+        return evaluate(self.model, arrays, batch_size or int(self.project.fit.get("batch_size", 32)))
+
+    def predict(self, x: Any, batch_size: int | None = None) -> np.ndarray:
+        return predict(self.model, x, batch_size or int(self.project.fit.get("batch_size", 32)))
+
+
+def evaluate(model: Any, arrays: Any, batch_size: int = 32) -> dict[str, float]:
+    """model.evaluate as a dict of floats; the targets must be there."""
+    if arrays.y is None:
+        raise UserError(f"{arrays.source}: evaluating needs targets, and this data has none: name "
+                        "the target columns", where=arrays.source)
+    try:
+        result = model.evaluate(arrays.x, arrays.y, batch_size=batch_size, verbose=0,
+                                return_dict=True)
+    except Exception as e:
+        raise TrainingError(f"{arrays.source}: evaluate failed: {describe_failure(e)}") from None
+    return {k: float(v) for k, v in result.items()}
+
+
+def predict(model: Any, x: Any, batch_size: int = 32) -> np.ndarray:
+    try:
+        return np.asarray(model.predict(x, batch_size=batch_size, verbose=0))
+    except Exception as e:
+        raise TrainingError(f"predict failed: {describe_failure(e)}") from None
+
+
+def describe_failure(e: BaseException) -> str:
+    """A sentence a person can act on, for an exception raised inside Keras."""
+    name = type(e).__name__
+    text = str(e).strip().splitlines()[0] if str(e).strip() else name
+    if isinstance(e, MemoryError) or name == "ResourceExhaustedError" or "OOM" in text:
+        return "out of memory: lower the batch size or make the model smaller"
+    if isinstance(e, UserError):
+        return e.message
+    return f"{name}: {text[:400]}"
+
+
+class _EventCallback:
+    """Bridges Keras callbacks to the session's events, stop and pause (a Keras Callback subclass is
+    made on first use so that this module imports without Keras)."""
+
+    def __new__(cls, session: Session) -> Any:
+        import keras
+
+        class EventCallback(keras.callbacks.Callback):
+            def __init__(self) -> None:
+                super().__init__()
+                self.session = session
+                self.last_sent = 0.0
+                self.epoch = 0
+                self.step_started = 0.0
+                self.steps_done = 0
+                self.epoch_started = 0.0
+
+            def _check(self) -> None:
+                s = self.session
+                if not s._running.is_set():
+                    self.session.on_event({"type": "paused", "epoch": self.epoch})
+                    s._running.wait()
+                    self.session.on_event({"type": "resumed", "epoch": self.epoch})
+                if s._stop.is_set():
+                    s.stopped_reason = s.stopped_reason or "stopped by the user"
+                    self.model.stop_training = True
+
+            def on_train_begin(self, logs: Any = None) -> None:
+                s = self.session
+                s.on_event({"type": "train_begin", "epochs": self.params.get("epochs"),
+                            "initial_epoch": s.epochs_done, "steps": self.params.get("steps"),
+                            "steps_per_execution": s.steps_per_execution})
+
+            def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
+                self.epoch = epoch
+                self.epoch_started = time.perf_counter()
+                self.steps_done = 0
+                self._check()
+
+            def on_train_batch_begin(self, batch: int, logs: Any = None) -> None:
+                self._check()
+
+            def on_test_batch_begin(self, batch: int, logs: Any = None) -> None:
+                if self.session._stop.is_set():
+                    self.model.stop_evaluating = True
+
+            def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+                now = time.perf_counter()
+                step = batch + 1
+                logs = _floats(logs)
+                loss = logs.get("loss")
+                if loss is not None and not math.isfinite(loss):
+                    self.session.stopped_reason = (
+                        f"the loss became {loss} at epoch {self.epoch + 1}, step {step}: lower the "
+                        "learning rate, scale the inputs (add a Normalization layer) or check the "
+                        "data for extreme values")
+                    self.model.stop_training = True
+                if now - self.last_sent >= EVENT_INTERVAL_S or step == self.params.get("steps"):
+                    self.last_sent = now
+                    ms = 1000.0 * (now - self.epoch_started) / max(step, 1)
+                    self.session.on_event({"type": "batch_end", "epoch": self.epoch, "step": step,
+                                           "steps": self.params.get("steps"), "logs": logs,
+                                           "ms_per_step": ms})
+
+            def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+                logs = _floats(logs)
+                for k, v in logs.items():
+                    self.session.history.setdefault(k, []).append(v)
+                self.session.on_event({"type": "epoch_end", "epoch": epoch, "logs": logs,
+                                       "seconds": time.perf_counter() - self.epoch_started})
+
+        return EventCallback()
