@@ -311,7 +311,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{self.project.name}[*] — kerasgui")
         self.setWindowModified(not self.doc.undo_stack.isClean())
         p = self.project.path
-        self.path_label.setText(str(p) if p else "not saved yet")
+        self.path_label.setText(f"file: {p.name}" if p else "not saved yet")
+        self.path_label.setToolTip(str(p) if p else "")
 
     def is_modified(self) -> bool:
         return not self.doc.undo_stack.isClean()

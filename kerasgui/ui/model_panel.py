@@ -49,7 +49,12 @@ ModelIndex = QModelIndex | QPersistentModelIndex
 def describe(layer: dict[str, Any]) -> str:
     """'Dense  units=32, activation=relu': a layer as one line of the stack."""
     cfg = layer.get("config") or {}
-    args = ", ".join(f"{k}={show_value(v)}" for k, v in cfg.items() if k != "name")
+
+    def value(v: Any) -> str:
+        text = show_value(v)
+        return f"({text})" if isinstance(v, list) and "," in text else text
+
+    args = ", ".join(f"{k}={value(v)}" for k, v in cfg.items() if k != "name")
     return f"{layer.get('class_name', '?')}  {args}".rstrip()
 
 
