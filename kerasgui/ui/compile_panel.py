@@ -99,6 +99,7 @@ class CompilePanel(QWidget):
         self._updating = False
         self._customs: list[dict[str, str]] = []  # found with "Add custom…" (relative specs)
         self._loss_specs: list[Any] = []
+        self._metric_specs: dict[str, Any] = {}
         self._optimizer_names: list[str] = []
         self._optimizer_form: ArgForm | None = None
         self._optimizer_form_for: str | None = None
