@@ -42,6 +42,8 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--worker-index", type=int)
     t.add_argument("--trust", action="store_true",
                    help="run the Python files the project names for custom losses or metrics")
+    t.add_argument("--resume", action="store_true",
+                   help="continue the newest unfinished run of this project from its checkpoint")
 
     s = sub.add_parser("summary", help="print each layer's output shape and parameter count")
     s.add_argument("project")
@@ -151,11 +153,20 @@ def cmd_train(args: argparse.Namespace) -> int:
             raise UserError(f"--epochs must be 1 or more, not {args.epochs}")
         project.fit["epochs"] = args.epochs
     trust_project_code(project, args.trust)
+    if args.resume and not args.out:
+        from kerasgui.core.recovery import unfinished_runs
+
+        runs = unfinished_runs(project)
+        if not runs:
+            raise UserError(f"{project.path.name}: no unfinished run to resume under "
+                            f"{project.base_dir / 'runs'}")
+        args.out = str(runs[0].folder)
     out = Path(args.out) if args.out else _default_out(project)
     out.mkdir(parents=True, exist_ok=True)
     started = datetime.now(timezone.utc)
     session = Session(project, on_event=_print_event)
     session.prepare()
+    _write_run(project, session, out, started, status="running")
     interrupted = False
 
     def on_term(signum: int, frame: Any) -> None:
@@ -170,11 +181,11 @@ def cmd_train(args: argparse.Namespace) -> int:
         session.stopped_reason = "interrupted (Ctrl-C)"
     except UserError as e:
         # the weights and history so far are kept; say what failed after saving them
-        _write_outputs(project, session, out, started, args)
+        _write_outputs(project, session, out, started)
         raise UserError(f"{e.message} (the model and history so far are in {out})") from None
     finally:
         signal.signal(signal.SIGTERM, previous)
-    _write_outputs(project, session, out, started, args)
+    _write_outputs(project, session, out, started)
     if session.stopped_reason:
         print(f"stopped: {session.stopped_reason}", file=sys.stderr)
     print(f"saved model.keras, history.json and run.json in {out}")
@@ -182,8 +193,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     return EXIT_INTERRUPTED if interrupted or terminated else EXIT_OK
 
 
-def _write_outputs(project: Any, session: Any, out: Path, started: datetime,
-                   args: argparse.Namespace) -> None:
+def _write_outputs(project: Any, session: Any, out: Path, started: datetime) -> None:
     from kerasgui.core.model_file import save_model
     from kerasgui.core.project import atomic_write_text
 
@@ -195,7 +205,19 @@ def _write_outputs(project: Any, session: Any, out: Path, started: datetime,
         metrics = session.evaluate()
         atomic_write_text(out / "metrics.json", json.dumps(metrics, indent=1))
         print("test: " + " - ".join(f"{k}: {v:.4f}" for k, v in metrics.items()))
+    _write_run(project, session, out, started, metrics=metrics,
+               status="stopped" if session.stopped_reason else "finished")
+
+
+def _write_run(project: Any, session: Any, out: Path, started: datetime, *, status: str,
+               metrics: dict[str, float] | None = None) -> None:
+    """run.json: what ran. Status "running" (with the pid) until the run ends, so a run killed
+    mid-way is found again and resumed from its checkpoint."""
+    from kerasgui.core.project import atomic_write_text
+
     run = {
+        "status": status,
+        "pid": os.getpid() if status == "running" else None,
         "project": project.to_dict(),
         "project_path": str(project.path.name) if project.path else None,
         "versions": _versions(),
@@ -210,7 +232,8 @@ def _write_outputs(project: Any, session: Any, out: Path, started: datetime,
         "steps_per_execution": session.steps_per_execution,
         "fit_seconds": round(session.fit_seconds, 3),
         "started": started.isoformat(timespec="seconds"),
-        "ended": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "ended": None if status == "running" else datetime.now(timezone.utc).isoformat(
+            timespec="seconds"),
         "test_metrics": metrics,
     }
     atomic_write_text(out / "run.json", json.dumps(run, indent=1))

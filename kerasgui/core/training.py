@@ -6,19 +6,32 @@ line can print them. Stop and pause are `threading.Event`s checked by a Keras ca
 
 from __future__ import annotations
 
+import json
 import math
+import shutil
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from kerasgui.core.errors import TrainingError, UserError
-from kerasgui.core.project import Project
+from kerasgui.core.project import Project, atomic_write_text
 
 Event = dict[str, Any]
 EVENT_INTERVAL_S = 0.05  # batch events at most ~20 per second
+BACKUP_DIR = "backup"  # inside a run folder: Keras's BackupAndRestore checkpoint
+
+
+def checkpoint_epoch(out_dir: Path | str) -> int | None:
+    """The number of epochs a run folder's checkpoint holds, or None when it has none."""
+    meta = Path(out_dir) / BACKUP_DIR / "training_metadata.json"
+    try:
+        return int(json.loads(meta.read_text(encoding="utf-8"))["epoch"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _floats(logs: dict[str, Any] | None) -> dict[str, float]:
@@ -63,6 +76,7 @@ class Session:
         self.stopped_reason: str | None = None
         self.steps_per_execution = 1
         self.fit_seconds = 0.0
+        self.out_dir: Path | None = None
         self._stop = threading.Event()
         self._running = threading.Event()  # set = not paused
         self._running.set()
@@ -138,11 +152,42 @@ class Session:
         except Exception as e:
             raise TrainingError(f"compile failed: {str(e).splitlines()[0]}", where="compile") from None
 
-    def _callbacks(self, out_dir: Any) -> list[Any]:
+    def _callbacks(self, out_dir: Path | None) -> list[Any]:
+        """The project's callbacks, then ours; with a run folder, the history is written there each
+        epoch and Keras's BackupAndRestore checkpoints after it, so a killed run resumes."""
+        import keras
+
         from kerasgui.core.compile_spec import make_callbacks
 
-        return [*make_callbacks(self.project.fit.get("callbacks", []), out_dir),
-                _EventCallback(self)]
+        callbacks = [*make_callbacks(self.project.fit.get("callbacks", []), out_dir),
+                     _EventCallback(self)]
+        if out_dir is not None:
+            callbacks.append(keras.callbacks.BackupAndRestore(
+                backup_dir=str(Path(out_dir) / BACKUP_DIR), double_checkpoint=True))
+        return callbacks
+
+    def _restore_history(self, out_dir: Path | None) -> None:
+        """Before resuming from a checkpoint in `out_dir`, take back the history of its epochs."""
+        if out_dir is None:
+            return
+        epoch = checkpoint_epoch(out_dir)
+        if epoch is None:
+            return
+        try:
+            saved = json.loads((Path(out_dir) / "history.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            saved = {}
+        if all(len(v) >= epoch for v in saved.values()) and saved:
+            self.history = {k: list(v[:epoch]) for k, v in saved.items()}
+            self.on_event({"type": "log", "text": f"resuming from the checkpoint after epoch "
+                                                  f"{epoch}"})
+        else:  # the history was lost: start again rather than mix two runs
+            shutil.rmtree(Path(out_dir) / BACKUP_DIR, ignore_errors=True)
+
+    def _record_epoch(self) -> None:
+        if self.out_dir is not None:
+            atomic_write_text(Path(self.out_dir) / "history.json",
+                              json.dumps(self.history, indent=1))
 
     # ---- training -----------------------------------------------------------------------------------
     def fit(self, epochs: int | None = None, *, out_dir: Any = None,
@@ -152,6 +197,7 @@ class Session:
         if self.model is None:
             self.prepare()
         total = int(epochs if epochs is not None else self.project.fit.get("epochs", 5))
+        self._restore_history(out_dir)
         return self._run(self.epochs_done, total, out_dir, verbose)
 
     def more(self, n: int, *, out_dir: Any = None, verbose: int | str = 0) -> dict[str, list[float]]:
@@ -163,6 +209,7 @@ class Session:
     def _run(self, initial: int, epochs: int, out_dir: Any,
              verbose: int | str) -> dict[str, list[float]]:
         train, val = self.data.train, self.data.validation
+        self.out_dir = Path(out_dir) if out_dir is not None else None
         self._stop.clear()
         self.stopped_reason = None
         fit = self.project.fit
@@ -190,6 +237,8 @@ class Session:
             self.stopped_reason = describe_failure(e)
             error = TrainingError(self.stopped_reason)
         finally:
+            # BackupAndRestore leaves the epoch it restored on the model; a later fit must not reuse it
+            self.model._initial_epoch = None
             self.fit_seconds += time.perf_counter() - started
             self.on_event({"type": "train_end", "stopped": self.stopped_reason is not None,
                            "reason": self.stopped_reason,
@@ -309,6 +358,7 @@ class _EventCallback:
                 logs = _floats(logs)
                 for k, v in logs.items():
                     self.session.history.setdefault(k, []).append(v)
+                self.session._record_epoch()
                 self.session.on_event({"type": "epoch_end", "epoch": epoch, "logs": logs,
                                        "seconds": time.perf_counter() - self.epoch_started})
 
