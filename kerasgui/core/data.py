@@ -453,12 +453,6 @@ def _slow_columns(path: Path, src: str, sn: _Sniff, include: list[str],
     except OSError as e:
         raise DataError(f"{src}: cannot read it ({e.strerror})", where=src) from None
     bom = 3 if data.startswith(BOM) else 0
-    nul = data.find(b"\x00")
-    if nul >= 0:
-        row = _line_of(data, nul)
-        raise DataError(f"{src}: row {row}: a zero byte at byte {nul}: this part of the file is "
-                        "binary data, not CSV text; save the file again as CSV text",
-                        where=f"{src}:{row}")
     try:
         text = data[bom:].decode("utf-8")
     except UnicodeDecodeError as e:
@@ -583,6 +577,11 @@ def _prepare(arr: Any, name: str, rows: np.ndarray, src: str, *, kind: str | Non
     if pa.types.is_floating(arr.type):
         return _Col(name, "number", arr)
     t = _trim(arr)
+    if pc.any(pc.match_substring(t, "\x00")).as_py():
+        i = int(np.argmax(np.asarray(pc.match_substring(t, "\x00").to_numpy(
+            zero_copy_only=False), dtype=bool)))
+        raise _cell_error(src, int(rows[i]), name, "the cell holds a zero byte: this part of the "
+                          "file is binary data, not CSV text; save the file again as CSV text")
     if kind != "category":
         num = _mask(t, NUMBER_RE)
         if num.all():
@@ -888,8 +887,8 @@ def _npy_header(fh: Any, src: str) -> tuple[tuple[int, ...], bool, np.dtype[Any]
     except DataError:
         raise
     except Exception as e:  # damaged headers fail in many ways inside numpy
-        raise DataError(f"{src}: its .npy header is damaged ({e}); save the array again with "
-                        "numpy.save", where=src) from None
+        raise DataError(f"{src}: its .npy header is damaged ({' '.join(str(e).split())[:120]}); "
+                        "save the array again with numpy.save", where=src) from None
     if any(d < 0 for d in shape):
         raise DataError(f"{src}: its .npy header gives a negative size {shape}; the file is "
                         "damaged: save the array again with numpy.save", where=src)
@@ -933,8 +932,10 @@ def _short(src: str, shape: tuple[int, ...], dtype: np.dtype[Any], need: int, ha
 def load_npy(path: str | Path) -> np.ndarray:
     """An .npy array without pickle. Data bigger than MMAP_BYTES stays on disk as a read-only
     np.memmap; the dtype is left as stored (numbers only)."""
-    p = Path(path)
-    src = str(path)
+    return _load_npy(Path(path), str(path))
+
+
+def _load_npy(p: Path, src: str) -> np.ndarray:
     size = _check_file(p, src)
     try:
         with open(p, "rb") as fh:
@@ -966,10 +967,10 @@ def _npz_members(zf: zipfile.ZipFile) -> dict[str, str]:
     return {n[:-4] if n.endswith(".npy") else n: n for n in zf.namelist()}
 
 
-def npz_names(path: str | Path) -> list[str]:
+def npz_names(path: str | Path, src: str | None = None) -> list[str]:
     """The array names in an .npz file (for a chooser)."""
     p = Path(path)
-    src = str(path)
+    src = str(path) if src is None else src
     _check_file(p, src)
     return sorted(_with_zip(p, src, lambda zf: list(_npz_members(zf))))
 
@@ -993,14 +994,17 @@ def _with_zip(p: Path, src: str, fn: Any) -> Any:
         if head.startswith(NPY_MAGIC):
             raise DataError(f"{src} is an .npy file, not an .npz archive; give it as "
                             f"{{\"inputs\": \"{src}\"}}", where=src) from None
-        raise DataError(f"{src} is not a readable .npz archive ({type(e).__name__}: {e}); save "
-                        "the arrays again with numpy.savez", where=src) from None
+        raise DataError(f"{src} is not a readable .npz archive: it is damaged, cut short, or not "
+                        f"an .npz file ({type(e).__name__}: {str(e)[:120]}); save the arrays "
+                        "again with numpy.savez", where=src) from None
 
 
 def load_npz(path: str | Path, name: str) -> np.ndarray:
     """One named array from an .npz file, without pickle."""
-    p = Path(path)
-    src = str(path)
+    return _load_npz(Path(path), name, str(path))
+
+
+def _load_npz(p: Path, name: str, src: str) -> np.ndarray:
     _check_file(p, src)
 
     def read(zf: zipfile.ZipFile) -> np.ndarray:
@@ -1071,7 +1075,7 @@ def _load_arrays(spec: dict[str, Any], base_dir: Path, schema: Schema | None,
     if path is not None and Path(path).suffix.lower() == ".npz":
         p = _resolve_path(base_dir, path)
         kind: SourceKind = "npz"
-        names = npz_names(p)
+        names = npz_names(p, path)
         x_name = spec.get("inputs")
         y_name = spec.get("targets")
         if x_name is None:
@@ -1084,8 +1088,8 @@ def _load_arrays(spec: dict[str, Any], base_dir: Path, schema: Schema | None,
         if not isinstance(x_name, str) or not (y_name is None or isinstance(y_name, str)):
             raise DataError(f"{path}: 'inputs' and 'targets' name arrays in the .npz file "
                             f"(it has {_list_names(names)})", where=str(path))
-        x = load_npz(p, x_name)
-        y = load_npz(p, y_name) if y_name else None
+        x = _load_npz(p, x_name, path)
+        y = _load_npz(p, y_name, path) if y_name else None
         xsrc = f"{path}[{x_name}]"
         ysrc = f"{path}[{y_name}]"
         source = str(path)
@@ -1098,8 +1102,8 @@ def _load_arrays(spec: dict[str, Any], base_dir: Path, schema: Schema | None,
             raise DataError("an .npy source is {\"inputs\": \"x.npy\", \"targets\": \"y.npy\"}",
                             where=str(x_path))
         kind = "npy"
-        x = load_npy(_resolve_path(base_dir, x_path))
-        y = load_npy(_resolve_path(base_dir, y_path)) if y_path else None
+        x = _load_npy(_resolve_path(base_dir, x_path), x_path)
+        y = _load_npy(_resolve_path(base_dir, y_path), y_path) if y_path else None
         xsrc, ysrc, source = x_path, str(y_path), x_path
         missing_targets = (f"{x_path}: no targets given; set 'targets' to the .npy file of the "
                            "answers the model should learn")
@@ -1228,7 +1232,8 @@ def _single_class_warning(train: Arrays, val: Arrays, shuffle: bool, is_split: b
                        "(data.validation.shuffle: true) so that validation takes rows of every "
                        "class")
     if is_split:
-        return text + "; the other classes are rare: use a larger split or add rows"
+        return text + ("; with few rows, or rare classes, that happens by chance: use a larger "
+                       "split or add rows")
     return text + "; use validation data that holds every class, or a shuffled split"
 
 
