@@ -83,7 +83,8 @@ def test_user_errors_are_one_line_exit_2(tmp_path, capsys, args, words):
     assert "Traceback" not in err
 
 
-def test_sigterm_saves_the_run_and_exits_130(tmp_path):
+@pytest.mark.parametrize(("sig", "reason"), [(signal.SIGTERM, "SIGTERM"), (signal.SIGINT, "Ctrl-C")])
+def test_signal_saves_the_run_and_exits_130(tmp_path, sig, reason):
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONUNBUFFERED": "1"}
     p = subprocess.Popen([sys.executable, "-m", "kerasgui", "train", str(TWO_CLASS), "--out",
                           str(tmp_path), "--epochs", "400"], stdout=subprocess.PIPE,
@@ -92,13 +93,13 @@ def test_sigterm_saves_the_run_and_exits_130(tmp_path):
     for line in p.stdout:
         if "Epoch 3/" in line or time.time() > deadline:
             break
-    p.send_signal(signal.SIGTERM)
+    p.send_signal(sig)
     out, err = p.communicate(timeout=120)
     assert p.returncode == 130, err
     history = json.loads((tmp_path / "history.json").read_text())
     assert 2 <= len(history["loss"]) < 400
     run = json.loads((tmp_path / "run.json").read_text())
-    assert run["stopped_early"] and "SIGTERM" in run["stop_reason"]
+    assert run["stopped_early"] and reason in run["stop_reason"] and run["status"] == "stopped"
     assert (tmp_path / "model.keras").is_file()
 
 
