@@ -1,6 +1,7 @@
 """Project compile and callback settings → the objects `model.compile` and `model.fit` take.
 
-Names go to Keras as they are, so "accuracy" means what it means in Keras; `{"class_name", "config"}`
+Names go to Keras as they are, so "accuracy" means what it means in Keras; `{"class_name",
+"config"}`
 goes through Keras's own deserialization; `{"python": file, "name": fn}` is a user's function, run
 only once the user trusted that file.
 """
@@ -12,11 +13,20 @@ from typing import Any
 
 from kerasgui.core.errors import ProjectError, UserError
 
-CALLBACKS = ("EarlyStopping", "ReduceLROnPlateau", "ModelCheckpoint", "TerminateOnNaN",
-             "BackupAndRestore", "CSVLogger")
+CALLBACKS = (
+    "EarlyStopping",
+    "ReduceLROnPlateau",
+    "ModelCheckpoint",
+    "TerminateOnNaN",
+    "BackupAndRestore",
+    "CSVLogger",
+)
 # The file argument of callbacks that write files, and its default inside the run's folder.
-FILE_ARGS = {"ModelCheckpoint": ("filepath", "best.keras"), "BackupAndRestore": ("backup_dir", "backup"),
-             "CSVLogger": ("filename", "log.csv")}
+FILE_ARGS = {
+    "ModelCheckpoint": ("filepath", "best.keras"),
+    "BackupAndRestore": ("backup_dir", "backup"),
+    "CSVLogger": ("filename", "log.csv"),
+}
 
 
 def _first_line(e: Exception) -> str:
@@ -30,12 +40,15 @@ def resolve_optimizer(spec: Any) -> Any:
     try:
         if isinstance(spec, str):
             return keras.optimizers.get(spec)
-        return keras.optimizers.deserialize({"class_name": spec["class_name"],
-                                             "config": dict(spec.get("config") or {})})
+        return keras.optimizers.deserialize(
+            {"class_name": spec["class_name"], "config": dict(spec.get("config") or {})}
+        )
     except Exception as e:
         name = spec if isinstance(spec, str) else spec.get("class_name")
-        raise ProjectError(f"compile.optimizer: Keras has no usable optimizer {name!r} "
-                           f"({_first_line(e)})", where="compile.optimizer") from None
+        raise ProjectError(
+            f"compile.optimizer: Keras has no usable optimizer {name!r} ({_first_line(e)})",
+            where="compile.optimizer",
+        ) from None
 
 
 def _custom(spec: dict[str, Any], base_dir: Path, where: str) -> Any:
@@ -44,8 +57,11 @@ def _custom(spec: dict[str, Any], base_dir: Path, where: str) -> Any:
     path = Path(spec["python"])
     path = path if path.is_absolute() else base_dir / path
     if not path.is_file():
-        raise ProjectError(f"{where}.python: the file {spec['python']} is not there (looked in "
-                           f"{base_dir.name or base_dir})", where=f"{where}.python")
+        raise ProjectError(
+            f"{where}.python: the file {spec['python']} is not there (looked in "
+            f"{base_dir.name or base_dir})",
+            where=f"{where}.python",
+        )
     return custom.load_function(path, spec["name"])
 
 
@@ -60,13 +76,16 @@ def resolve_loss(spec: Any, base_dir: Path) -> Any:
         if isinstance(spec, str):
             keras.losses.get(spec)
             return spec
-        return keras.losses.deserialize({"class_name": spec["class_name"],
-                                         "config": dict(spec.get("config") or {})})
+        return keras.losses.deserialize(
+            {"class_name": spec["class_name"], "config": dict(spec.get("config") or {})}
+        )
     except Exception:
         name = spec if isinstance(spec, str) else spec.get("class_name")
-        raise ProjectError(f"compile.loss: Keras has no loss called {name!r}; choose one such as "
-                           "mean_squared_error or sparse_categorical_crossentropy",
-                           where="compile.loss") from None
+        raise ProjectError(
+            f"compile.loss: Keras has no loss called {name!r}; choose one such as "
+            "mean_squared_error or sparse_categorical_crossentropy",
+            where="compile.loss",
+        ) from None
 
 
 def resolve_metrics(specs: list[Any], base_dir: Path) -> list[Any]:
@@ -84,11 +103,16 @@ def resolve_metrics(specs: list[Any], base_dir: Path) -> list[Any]:
                     keras.metrics.get(spec)
                 out.append(spec)
             else:
-                out.append(keras.metrics.deserialize({"class_name": spec["class_name"],
-                                                      "config": dict(spec.get("config") or {})}))
+                out.append(
+                    keras.metrics.deserialize(
+                        {"class_name": spec["class_name"], "config": dict(spec.get("config") or {})}
+                    )
+                )
         except Exception:
             name = spec if isinstance(spec, str) else spec.get("class_name")
-            raise ProjectError(f"{where}: Keras has no metric called {name!r}", where=where) from None
+            raise ProjectError(
+                f"{where}: Keras has no metric called {name!r}", where=where
+            ) from None
     return out
 
 
@@ -102,15 +126,19 @@ def make_callbacks(specs: list[Any], out_dir: Path | None) -> list[Any]:
         name = spec if isinstance(spec, str) else spec.get("class_name")
         config = {} if isinstance(spec, str) else dict(spec.get("config") or {})
         if name not in CALLBACKS:
-            raise ProjectError(f"{where}: {name!r} is not a callback kerasgui can use; choose one of "
-                               f"{', '.join(CALLBACKS)}", where=where)
+            raise ProjectError(
+                f"{where}: {name!r} is not a callback kerasgui can use; choose one of "
+                f"{', '.join(CALLBACKS)}",
+                where=where,
+            )
         if name in FILE_ARGS:
             key, default = FILE_ARGS[name]
             value = Path(config.get(key, default))
             if not value.is_absolute():
                 if out_dir is None:
-                    raise UserError(f"{where}: {name} writes files; train with an output folder",
-                                    where=where)
+                    raise UserError(
+                        f"{where}: {name} writes files; train with an output folder", where=where
+                    )
                 value = Path(out_dir) / value
             config[key] = str(value)
         try:

@@ -1,4 +1,4 @@
-"""Errors a person can fix: each message names the file, row, column, layer or key, and says what to do."""
+"""Errors a person can fix: each names the file, row, column, layer or key, and says what to do."""
 
 from __future__ import annotations
 
@@ -33,4 +33,5 @@ class ModelFileError(UserError):
 
 
 class TrainingError(UserError):
-    """Training failed for a reason the user can act on (a NaN loss, memory, a failing custom loss)."""
+    """Training failed for a reason the user can act on (a NaN loss, memory, a failing custom
+    loss)."""

@@ -1,5 +1,7 @@
-"""Trained models on disk: `.keras` files with the preprocessing that training used, saved atomically
-and opened safely (safe mode only; Lambda layers, foreign modules, `.h5` and remote paths refused)."""
+"""Trained models on disk: `.keras` files with the preprocessing that training used, saved
+atomically
+and opened safely (safe mode only; Lambda layers, foreign modules, `.h5` and remote paths
+refused)."""
 
 from __future__ import annotations
 
@@ -22,8 +24,12 @@ SAFE_MODULE_PREFIXES = ("keras", "builtins")
 CODE_CLASSES = {"Lambda", "TFSMLayer"}
 
 
-def save_model(model: Any, path: str | os.PathLike[str], schema: Schema | None = None,
-               extra: dict[str, Any] | None = None) -> Path:
+def save_model(
+    model: Any,
+    path: str | os.PathLike[str],
+    schema: Schema | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Path:
     """Save `model` to a .keras file atomically, with the data schema inside it."""
     path = Path(path)
     if path.suffix != ".keras":
@@ -62,15 +68,24 @@ def check_config_is_safe(config: Any, where: str) -> None:
     if isinstance(config, dict):
         cls = config.get("class_name")
         if cls in CODE_CLASSES:
-            raise ModelFileError(f"{where}: the model has a {cls} layer, which runs Python code "
-                                 "stored in the file; kerasgui refuses it for your safety. Rebuild "
-                                 "that part with built-in layers.", where=where)
+            raise ModelFileError(
+                f"{where}: the model has a {cls} layer, which runs Python code "
+                "stored in the file; kerasgui refuses it for your safety. Rebuild "
+                "that part with built-in layers.",
+                where=where,
+            )
         module = config.get("module")
-        if isinstance(module, str) and cls is not None and not module.startswith(
-                SAFE_MODULE_PREFIXES):
-            raise ModelFileError(f"{where}: the model needs {cls} from the module {module!r}, which "
-                                 "is not part of Keras; kerasgui does not import foreign code from "
-                                 "model files.", where=where)
+        if (
+            isinstance(module, str)
+            and cls is not None
+            and not module.startswith(SAFE_MODULE_PREFIXES)
+        ):
+            raise ModelFileError(
+                f"{where}: the model needs {cls} from the module {module!r}, which "
+                "is not part of Keras; kerasgui does not import foreign code from "
+                "model files.",
+                where=where,
+            )
         for v in config.values():
             check_config_is_safe(v, where)
     elif isinstance(config, list):
@@ -86,12 +101,17 @@ def load_model(path: str | os.PathLike[str]) -> tuple[Any, Schema | None]:
 
     name = str(path)
     if "://" in name:
-        raise ModelFileError(f"{name}: kerasgui opens model files on this computer only; download "
-                             "it first", where=name)
+        raise ModelFileError(
+            f"{name}: kerasgui opens model files on this computer only; download it first",
+            where=name,
+        )
     p = Path(path)
     if p.suffix.lower() in (".h5", ".hdf5"):
-        raise ModelFileError(f"{p.name}: legacy .h5 model files can run code when loaded and are "
-                             "refused; re-save it as .keras with Keras 3", where=name)
+        raise ModelFileError(
+            f"{p.name}: legacy .h5 model files can run code when loaded and are "
+            "refused; re-save it as .keras with Keras 3",
+            where=name,
+        )
     if p.suffix.lower() != ".keras":
         raise ModelFileError(f"{p.name}: not a .keras model file", where=name)
     if not p.is_file():
@@ -100,21 +120,23 @@ def load_model(path: str | os.PathLike[str]) -> tuple[Any, Schema | None]:
         with zipfile.ZipFile(p) as z:
             bad = z.testzip()
             if bad is not None:
-                raise ModelFileError(f"{p.name}: the file is damaged (member {bad} is corrupt)",
-                                     where=name)
+                raise ModelFileError(
+                    f"{p.name}: the file is damaged (member {bad} is corrupt)", where=name
+                )
             config = json.loads(z.read("config.json"))
     except ModelFileError:
         raise
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError):
-        raise ModelFileError(f"{p.name}: not a readable .keras file (damaged or not a Keras model)",
-                             where=name) from None
+        raise ModelFileError(
+            f"{p.name}: not a readable .keras file (damaged or not a Keras model)", where=name
+        ) from None
     check_config_is_safe(config, p.name)
     meta = read_meta(p)
     try:
         model = keras.saving.load_model(p, compile=True, safe_mode=True)
     except Exception as e:
-        raise ModelFileError(f"{p.name}: Keras could not open it: {str(e).splitlines()[0][:300]}",
-                             where=name) from None
+        raise ModelFileError(
+            f"{p.name}: Keras could not open it: {str(e).splitlines()[0][:300]}", where=name
+        ) from None
     schema = Schema.from_dict(meta["schema"]) if meta.get("schema") else None
     return model, schema
-

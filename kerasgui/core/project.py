@@ -1,7 +1,9 @@
 """The project file (format 1): load, validate, save atomically.
 
-A project is JSON (DESIGN.md section 4). Structure is checked here without importing Keras; whether a
-layer class or a loss name exists is checked by the builder once Keras is loaded. Every error names the
+A project is JSON (DESIGN.md section 4). Structure is checked here without importing Keras; whether
+a
+layer class or a loss name exists is checked by the builder once Keras is loaded. Every error names
+the
 key path (``model.layers[2].config.units``) and says what is wrong.
 """
 
@@ -70,8 +72,9 @@ class Project:
     @property
     def layers(self) -> list[dict[str, Any]]:
         if not self.is_stack:
-            raise ProjectError("this project holds a whole Keras model config, not a layer stack",
-                               where="model")
+            raise ProjectError(
+                "this project holds a whole Keras model config, not a layer stack", where="model"
+            )
         layers: list[dict[str, Any]] = self.model["layers"]
         return layers
 
@@ -96,10 +99,14 @@ class Project:
         compile_ = default_compile() | d.get("compile", {})
         data = default_data() | d.get("data", {})
         fit = default_fit() | d.get("fit", {})
-        return cls(name=d.get("name", path.stem if path else "untitled"),
-                   model=copy.deepcopy(d["model"]), compile=copy.deepcopy(compile_),
-                   data=copy.deepcopy(data), fit=copy.deepcopy(fit),
-                   path=Path(path).resolve() if path else None)
+        return cls(
+            name=d.get("name", path.stem if path else "untitled"),
+            model=copy.deepcopy(d["model"]),
+            compile=copy.deepcopy(compile_),
+            data=copy.deepcopy(data),
+            fit=copy.deepcopy(fit),
+            path=Path(path).resolve() if path else None,
+        )
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Project:
@@ -111,15 +118,18 @@ class Project:
         try:
             text = p.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError as e:
-            raise ProjectError(f"{p}: not a UTF-8 text file (byte {e.start}); "
-                               "a project file is JSON text", where=str(p)) from None
+            raise ProjectError(
+                f"{p}: not a UTF-8 text file (byte {e.start}); a project file is JSON text",
+                where=str(p),
+            ) from None
         except OSError as e:
             raise ProjectError(f"{p}: cannot read it ({e.strerror})", where=str(p)) from None
         try:
             d = json.loads(text)
         except json.JSONDecodeError as e:
-            raise ProjectError(f"{p}: broken JSON at line {e.lineno}, column {e.colno}: {e.msg}",
-                               where=str(p)) from None
+            raise ProjectError(
+                f"{p}: broken JSON at line {e.lineno}, column {e.colno}: {e.msg}", where=str(p)
+            ) from None
         try:
             return cls.from_dict(d, p)
         except ProjectError as e:
@@ -144,7 +154,8 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write beside the target, flush to disk, then rename over it: a reader never sees half a file."""
+    """Write beside the target, flush to disk, then rename over it: a reader never sees half a
+    file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -177,15 +188,23 @@ def rebase_data_paths(data: dict[str, Any], old: Path, new: Path) -> dict[str, A
 
 # ---- validation ----------------------------------------------------------------------------------
 def _type_name(v: Any) -> str:
-    return {dict: "an object", list: "a list", str: "a string", bool: "true/false",
-            int: "a whole number", float: "a number", type(None): "null"}.get(type(v), type(v).__name__)
+    return {
+        dict: "an object",
+        list: "a list",
+        str: "a string",
+        bool: "true/false",
+        int: "a whole number",
+        float: "a number",
+        type(None): "null",
+    }.get(type(v), type(v).__name__)
 
 
 def _expect(v: Any, types: type | tuple[type, ...], where: str, what: str) -> None:
     ok = isinstance(v, types) and not (isinstance(v, bool) and bool not in _as_tuple(types))
     if not ok:
-        raise ProjectError(f"{where} must be {what}, not {_type_name(v)} ({json.dumps(v)[:60]})",
-                           where=where)
+        raise ProjectError(
+            f"{where} must be {what}, not {_type_name(v)} ({json.dumps(v)[:60]})", where=where
+        )
 
 
 def _as_tuple(t: type | tuple[type, ...]) -> tuple[type, ...]:
@@ -196,9 +215,11 @@ def _no_unknown(d: dict[str, Any], allowed: set[str], where: str) -> None:
     unknown = sorted(set(d) - allowed)
     if unknown:
         names = ", ".join(repr(k) for k in unknown)
-        raise ProjectError(f"{where} has unknown key{'s' if len(unknown) > 1 else ''} {names}; "
-                           f"allowed: {', '.join(sorted(allowed))}",
-                           where=f"{where}.{unknown[0]}" if where != "project" else unknown[0])
+        raise ProjectError(
+            f"{where} has unknown key{'s' if len(unknown) > 1 else ''} {names}; "
+            f"allowed: {', '.join(sorted(allowed))}",
+            where=f"{where}.{unknown[0]}" if where != "project" else unknown[0],
+        )
 
 
 def migrate(d: dict[str, Any]) -> dict[str, Any]:
@@ -210,16 +231,22 @@ def validate(d: Any) -> None:
     """Raise ProjectError naming the first key path that is wrong."""
     _expect(d, dict, "the project", "a JSON object")
     if "kerasgui_project" not in d:
-        raise ProjectError("not a kerasgui project: the key 'kerasgui_project' (the format number) "
-                           "is missing", where="kerasgui_project")
+        raise ProjectError(
+            "not a kerasgui project: the key 'kerasgui_project' (the format number) is missing",
+            where="kerasgui_project",
+        )
     fmt = d["kerasgui_project"]
     _expect(fmt, int, "kerasgui_project", "a format number")
     if fmt > FORMAT:
-        raise ProjectError(f"this project has format {fmt}, made by a newer kerasgui; this kerasgui "
-                           f"reads format {FORMAT} and older. Update kerasgui to open it.",
-                           where="kerasgui_project")
+        raise ProjectError(
+            f"this project has format {fmt}, made by a newer kerasgui; this kerasgui "
+            f"reads format {FORMAT} and older. Update kerasgui to open it.",
+            where="kerasgui_project",
+        )
     if fmt < 1:
-        raise ProjectError(f"kerasgui_project must be 1 or more, not {fmt}", where="kerasgui_project")
+        raise ProjectError(
+            f"kerasgui_project must be 1 or more, not {fmt}", where="kerasgui_project"
+        )
     _no_unknown(d, TOP_KEYS, "project")
     if "name" in d:
         _expect(d["name"], str, "name", "a string")
@@ -244,21 +271,40 @@ def _validate_model(m: Any) -> None:
     elif "class_name" in m:
         _expect(m["class_name"], str, "model.class_name", "a string")
         if m["class_name"] not in ("Sequential", "Functional", "Model"):
-            raise ProjectError(f"model.class_name is {m['class_name']!r}; a whole model must be "
-                               "'Sequential' or 'Functional'", where="model.class_name")
+            raise ProjectError(
+                f"model.class_name is {m['class_name']!r}; a whole model must be "
+                "'Sequential' or 'Functional'",
+                where="model.class_name",
+            )
         _expect(m.get("config"), dict, "model.config", "an object")
     else:
-        raise ProjectError("model must be {\"layers\": [...]} or a Keras model config "
-                           "({\"class_name\": \"Functional\", \"config\": ...})", where="model")
+        raise ProjectError(
+            'model must be {"layers": [...]} or a Keras model config '
+            '({"class_name": "Functional", "config": ...})',
+            where="model",
+        )
 
 
 def validate_layer(layer: Any, where: str) -> None:
     _expect(layer, dict, where, 'a layer config {"class_name": ..., "config": {...}}')
     if "class_name" not in layer:
-        raise ProjectError(f"{where} has no 'class_name' (e.g. \"Dense\")", where=f"{where}.class_name")
-    _expect(layer["class_name"], str, f"{where}.class_name", "a layer class name such as \"Dense\"")
-    _no_unknown(layer, {"class_name", "config", "module", "registered_name", "build_config",
-                        "name", "inbound_nodes"}, where)
+        raise ProjectError(
+            f"{where} has no 'class_name' (e.g. \"Dense\")", where=f"{where}.class_name"
+        )
+    _expect(layer["class_name"], str, f"{where}.class_name", 'a layer class name such as "Dense"')
+    _no_unknown(
+        layer,
+        {
+            "class_name",
+            "config",
+            "module",
+            "registered_name",
+            "build_config",
+            "name",
+            "inbound_nodes",
+        },
+        where,
+    )
     if "config" in layer:
         _expect(layer["config"], dict, f"{where}.config", "an object of layer arguments")
 
@@ -268,7 +314,7 @@ def _validate_named(v: Any, where: str, what: str, custom: bool = False) -> None
         if not v:
             raise ProjectError(f"{where} is empty; give a {what} name", where=where)
         return
-    _expect(v, dict, where, f"a {what} name or {{\"class_name\": ..., \"config\": {{...}}}}")
+    _expect(v, dict, where, f'a {what} name or {{"class_name": ..., "config": {{...}}}}')
     if custom and "python" in v:
         _no_unknown(v, CUSTOM_KEYS, where)
         _expect(v["python"], str, f"{where}.python", "the file name of a Python file")
@@ -299,8 +345,9 @@ def validate_source(s: Any, where: str) -> None:
     _expect(s, dict, where, "a data source object")
     _no_unknown(s, SOURCE_KEYS, where)
     if "path" not in s and "inputs" not in s:
-        raise ProjectError(f"{where} needs 'path' (a CSV or .npz file) or 'inputs' (an .npy file)",
-                           where=where)
+        raise ProjectError(
+            f"{where} needs 'path' (a CSV or .npz file) or 'inputs' (an .npy file)", where=where
+        )
     if "path" in s:
         _expect(s["path"], str, f"{where}.path", "a file path")
         if "inputs" in s:
@@ -323,8 +370,10 @@ def validate_source(s: Any, where: str) -> None:
     if "delimiter" in s and s["delimiter"] is not None:
         _expect(s["delimiter"], str, f"{where}.delimiter", "a single character")
         if len(s["delimiter"]) != 1:
-            raise ProjectError(f"{where}.delimiter must be one character, not {s['delimiter']!r}",
-                               where=f"{where}.delimiter")
+            raise ProjectError(
+                f"{where}.delimiter must be one character, not {s['delimiter']!r}",
+                where=f"{where}.delimiter",
+            )
     if "header" in s and s["header"] is not None:
         _expect(s["header"], bool, f"{where}.header", "true or false")
 
@@ -342,8 +391,10 @@ def _validate_data(d: Any) -> None:
         _no_unknown(v, SPLIT_KEYS, "data.validation")
         _expect(v["split"], (int, float), "data.validation.split", "a fraction between 0 and 1")
         if not 0 <= v["split"] < 1:
-            raise ProjectError(f"data.validation.split must be at least 0 and below 1, not "
-                               f"{v['split']}", where="data.validation.split")
+            raise ProjectError(
+                f"data.validation.split must be at least 0 and below 1, not {v['split']}",
+                where="data.validation.split",
+            )
         if "shuffle" in v:
             _expect(v["shuffle"], bool, "data.validation.shuffle", "true or false")
     else:
@@ -367,5 +418,9 @@ def _validate_fit(f: Any) -> None:
         for i, cb in enumerate(f["callbacks"]):
             _validate_named(cb, f"fit.callbacks[{i}]", "callback")
     if "distribution" in f and f["distribution"] is not None:
-        _expect(f["distribution"], (str, dict), "fit.distribution",
-                "\"auto\", a device count, \"cpu:N\" or an object")
+        _expect(
+            f["distribution"],
+            (str, dict),
+            "fit.distribution",
+            '"auto", a device count, "cpu:N" or an object',
+        )

@@ -1,6 +1,7 @@
 """Nothing is lost: autosaved projects and unfinished training runs, found again after a crash.
 
-An edited project is autosaved beside its file (`.NAME.kgproj.autosave`, so relative data paths still
+An edited project is autosaved beside its file (`.NAME.kgproj.autosave`, so relative data paths
+still
 work) or, for a project never saved, in the user data folder. A training run records itself in its
 folder's `run.json` with status "running" and checkpoints each epoch (training.BACKUP_DIR); a run
 whose status is still "running" after its process is gone is unfinished and can resume.
@@ -48,8 +49,9 @@ def newer_autosave(project_path: Path) -> Path | None:
     """An autosave of `project_path` that is newer than the file itself (unsaved edits)."""
     project_path = Path(project_path)
     auto = project_path.with_name(f".{project_path.name}{AUTOSAVE_SUFFIX}")
-    if auto.is_file() and (not project_path.exists()
-                           or auto.stat().st_mtime > project_path.stat().st_mtime):
+    if auto.is_file() and (
+        not project_path.exists() or auto.stat().st_mtime > project_path.stat().st_mtime
+    ):
         return auto
     return None
 

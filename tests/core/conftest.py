@@ -1,4 +1,5 @@
-"""tests/core runs with Qt made unimportable (the Makefile sets KERASGUI_BLOCK_QT=1 for it): proof that
+"""tests/core runs with Qt made unimportable (the Makefile sets KERASGUI_BLOCK_QT=1 for it): proof
+that
 the core never imports it."""
 
 import importlib.abc

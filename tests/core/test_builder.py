@@ -1,10 +1,9 @@
-"""Builder: output shapes and parameter counts, the first layer that does not fit, loss/target checks."""
+"""Builder: output shapes, parameter counts, the first layer that does not fit, loss checks."""
 
 import numpy as np
 import pytest
 
-from kerasgui.core.builder import (build_model, check_targets, format_count, rank_hint,
-                                   summarize)
+from kerasgui.core.builder import build_model, check_targets, format_count, rank_hint, summarize
 from kerasgui.core.errors import ModelError
 from kerasgui.core.project import Project
 
@@ -27,9 +26,15 @@ def test_seed_first_stack_counts():
 
 
 def test_input_layer_gives_the_shape():
-    s = summarize(stack({"class_name": "InputLayer", "config": {"shape": [28, 28, 1]}},
-                        {"class_name": "Conv2D", "config": {"filters": 4, "kernel_size": 3}},
-                        {"class_name": "Flatten", "config": {}}, dense(10)), None)
+    s = summarize(
+        stack(
+            {"class_name": "InputLayer", "config": {"shape": [28, 28, 1]}},
+            {"class_name": "Conv2D", "config": {"filters": 4, "kernel_size": 3}},
+            {"class_name": "Flatten", "config": {}},
+            dense(10),
+        ),
+        None,
+    )
     assert s.rows[1].output_shape == (None, 26, 26, 4)
     assert s.rows[-1].output_shape == (None, 10) and s.problem is None
 
@@ -39,16 +44,25 @@ def test_unknown_shape_without_data():
     assert s.rows[0].output_shape is None and s.problem is None
 
 
-@pytest.mark.parametrize(("layers", "index", "words"), [
-    ([dense(4), {"class_name": "Conv2D", "config": {"filters": 3, "kernel_size": 3}}], 1,
-     "rank 4"),
-    ([dense(-3)], 0, "units"),
-    ([dense(3, unitz=2)], 0, "no argument 'unitz'"),
-    ([{"class_name": "Dens", "config": {}}], 0, "Did you mean Dense"),
-    ([dense(4), {"class_name": "Reshape", "config": {"target_shape": [3, 3]}}], 1,
-     "total size"),
-    ([{"class_name": "Lambda", "config": {}}], 0, "Python code"),
-])
+@pytest.mark.parametrize(
+    ("layers", "index", "words"),
+    [
+        (
+            [dense(4), {"class_name": "Conv2D", "config": {"filters": 3, "kernel_size": 3}}],
+            1,
+            "rank 4",
+        ),
+        ([dense(-3)], 0, "units"),
+        ([dense(3, unitz=2)], 0, "no argument 'unitz'"),
+        ([{"class_name": "Dens", "config": {}}], 0, "Did you mean Dense"),
+        (
+            [dense(4), {"class_name": "Reshape", "config": {"target_shape": [3, 3]}}],
+            1,
+            "total size",
+        ),
+        ([{"class_name": "Lambda", "config": {}}], 0, "Python code"),
+    ],
+)
 def test_first_bad_layer_is_named(layers, index, words):
     s = summarize(stack(*layers), (2,))
     assert s.problem is not None and s.problem.index == index
@@ -66,10 +80,16 @@ def test_build_needs_shape_or_layers():
 
 
 def test_nested_compact_configs_build():
-    m = build_model(stack({"class_name": "Bidirectional",
-                           "config": {"layer": {"class_name": "LSTM", "config": {"units": 3}}}},
-                          dense(2, kernel_initializer={"class_name": "HeNormal", "config": {}})),
-                    (5, 4))
+    m = build_model(
+        stack(
+            {
+                "class_name": "Bidirectional",
+                "config": {"layer": {"class_name": "LSTM", "config": {"units": 3}}},
+            },
+            dense(2, kernel_initializer={"class_name": "HeNormal", "config": {}}),
+        ),
+        (5, 4),
+    )
     assert m.output_shape == (None, 2)
 
 
@@ -85,18 +105,41 @@ class _Arrays:
         self.schema = type("S", (), {"class_names": class_names})()
 
 
-@pytest.mark.parametrize(("layers", "loss", "y", "classes", "words"), [
-    ([dense(1)], "sparse_categorical_crossentropy", np.array([0, 1, 2]), ["a", "b", "c"],
-     "set its units to 3"),
-    ([dense(3)], "categorical_crossentropy", np.array([0, 1, 2]), ["a", "b", "c"],
-     "use sparse_categorical_crossentropy"),
-    ([dense(1)], "binary_crossentropy", np.array([0, 1, 2]), ["a", "b", "c"],
-     "is for two classes"),
-    ([dense(1)], "binary_crossentropy", np.array([[0.0], [5.0]]), None, "between 0 and 1"),
-    ([dense(2)], "mean_squared_error", np.array([[0.0], [5.0]]), None, "set its units to 1"),
-    ([{"class_name": "Reshape", "config": {"target_shape": [2, 1]}}], "mean_squared_error",
-     np.array([[0.0], [5.0]]), None, "add Flatten"),
-])
+@pytest.mark.parametrize(
+    ("layers", "loss", "y", "classes", "words"),
+    [
+        (
+            [dense(1)],
+            "sparse_categorical_crossentropy",
+            np.array([0, 1, 2]),
+            ["a", "b", "c"],
+            "set its units to 3",
+        ),
+        (
+            [dense(3)],
+            "categorical_crossentropy",
+            np.array([0, 1, 2]),
+            ["a", "b", "c"],
+            "use sparse_categorical_crossentropy",
+        ),
+        (
+            [dense(1)],
+            "binary_crossentropy",
+            np.array([0, 1, 2]),
+            ["a", "b", "c"],
+            "is for two classes",
+        ),
+        ([dense(1)], "binary_crossentropy", np.array([[0.0], [5.0]]), None, "between 0 and 1"),
+        ([dense(2)], "mean_squared_error", np.array([[0.0], [5.0]]), None, "set its units to 1"),
+        (
+            [{"class_name": "Reshape", "config": {"target_shape": [2, 1]}}],
+            "mean_squared_error",
+            np.array([[0.0], [5.0]]),
+            None,
+            "add Flatten",
+        ),
+    ],
+)
 def test_loss_output_targets_mismatch(layers, loss, y, classes, words):
     p = stack(*layers, loss=loss)
     model = build_model(p, (2,))

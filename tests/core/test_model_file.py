@@ -1,4 +1,5 @@
-"""Model files: saved atomically with their preprocessing; opened in safe mode only; files that would
+"""Model files: saved atomically with their preprocessing; opened in safe mode only; files that
+would
 run code (Lambda, foreign modules, .h5) refused before Keras reads them."""
 
 import json
@@ -25,10 +26,18 @@ def test_save_and_reopen_predicts_the_same(tmp_path):
     from kerasgui.core.data import Feature, Schema
 
     model = small_model()
-    schema = Schema(kind="csv", features=[Feature("a", "number", []), Feature("b", "number", []),
-                                          Feature("c", "number", [])],
-                    targets=["label"], class_names=["no", "yes"], input_shape=(3,),
-                    feature_names=["a", "b", "c"])
+    schema = Schema(
+        kind="csv",
+        features=[
+            Feature("a", "number", []),
+            Feature("b", "number", []),
+            Feature("c", "number", []),
+        ],
+        targets=["label"],
+        class_names=["no", "yes"],
+        input_shape=(3,),
+        feature_names=["a", "b", "c"],
+    )
     path = save_model(model, tmp_path / "m.keras", schema, extra={"note": 1})
     assert read_meta(path)["note"] == 1
     assert not [p for p in tmp_path.iterdir() if p.name != "m.keras"]  # no temporary left
@@ -45,11 +54,14 @@ def test_plain_keras_file_opens_without_schema(tmp_path):
     assert schema is None
 
 
-@pytest.mark.parametrize(("name", "content", "words"), [
-    ("m.h5", b"\x89HDF\r\n", ".h5"),
-    ("m.keras", b"not a zip at all", "not a readable .keras file"),
-    ("m.txt", b"", "not a .keras model file"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "words"),
+    [
+        ("m.h5", b"\x89HDF\r\n", ".h5"),
+        ("m.keras", b"not a zip at all", "not a readable .keras file"),
+        ("m.txt", b"", "not a .keras model file"),
+    ],
+)
 def test_refused_files(tmp_path, name, content, words):
     p = tmp_path / name
     p.write_bytes(content)
@@ -87,7 +99,8 @@ def test_lambda_payload_never_runs(tmp_path):
 def test_foreign_module_is_never_imported(tmp_path, monkeypatch):
     good = save_model(small_model(), tmp_path / "good.keras")
     (tmp_path / "evil_payload.py").write_text(
-        f"open({str(tmp_path / 'imported.txt')!r}, 'w').write('x')\n")
+        f"open({str(tmp_path / 'imported.txt')!r}, 'w').write('x')\n"
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     bad = tmp_path / "foreign.keras"
     with zipfile.ZipFile(good) as src, zipfile.ZipFile(bad, "w") as dst:

@@ -15,8 +15,9 @@ print(repr((bad, heavy)))
 
 
 def test_core_imports_no_qt_and_no_keras_at_import():
-    out = subprocess.run([sys.executable, "-c", CHECK], capture_output=True, text=True, timeout=120,
-                         check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", CHECK], capture_output=True, text=True, timeout=120, check=True
+    ).stdout
     bad, heavy = eval(out.strip().splitlines()[-1])
     assert bad == [], f"kerasgui.core imported Qt: {bad}"
     assert heavy == [], f"importing kerasgui.core loaded {heavy} (import it inside functions)"

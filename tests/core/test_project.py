@@ -13,10 +13,16 @@ GOOD = {
     "kerasgui_project": 1,
     "name": "demo",
     "model": {"layers": [{"class_name": "Dense", "config": {"units": 1}}]},
-    "compile": {"optimizer": {"class_name": "RMSprop", "config": {"learning_rate": 0.1}},
-                "loss": "mean_squared_error", "metrics": ["binary_accuracy"]},
-    "data": {"train": {"path": "two_class.csv", "targets": ["label"]},
-             "validation": {"split": 0.3, "shuffle": True}, "test": None},
+    "compile": {
+        "optimizer": {"class_name": "RMSprop", "config": {"learning_rate": 0.1}},
+        "loss": "mean_squared_error",
+        "metrics": ["binary_accuracy"],
+    },
+    "data": {
+        "train": {"path": "two_class.csv", "targets": ["label"]},
+        "validation": {"split": 0.3, "shuffle": True},
+        "test": None,
+    },
     "fit": {"epochs": 5, "batch_size": 16, "shuffle": True, "seed": 0, "callbacks": []},
 }
 
@@ -42,8 +48,14 @@ def test_bundled_examples_load():
 
 def test_full_get_config_form_loads(tmp_path):
     d = json.loads(json.dumps(GOOD))
-    d["model"]["layers"] = [{"module": "keras.layers", "class_name": "Dense", "registered_name": None,
-                             "config": {"name": "dense", "units": 1, "use_bias": True}}]
+    d["model"]["layers"] = [
+        {
+            "module": "keras.layers",
+            "class_name": "Dense",
+            "registered_name": None,
+            "config": {"name": "dense", "units": 1, "use_bias": True},
+        }
+    ]
     assert Project.load(write(tmp_path, d)).layers[0]["config"]["units"] == 1
 
 
@@ -53,24 +65,36 @@ def test_defaults_fill_missing_sections(tmp_path):
     assert p.name == "p"
 
 
-@pytest.mark.parametrize(("change", "where", "words"), [
-    (lambda d: d.update(extra=1), "extra", "unknown key 'extra'"),
-    (lambda d: d["fit"].update(epochz=3), "fit.epochz", "unknown key 'epochz'"),
-    (lambda d: d["fit"].update(epochs="5"), "fit.epochs", "whole number"),
-    (lambda d: d["fit"].update(epochs=0), "fit.epochs", "1 or more"),
-    (lambda d: d["model"]["layers"].append({"config": {}}), "model.layers[1].class_name",
-     "class_name"),
-    (lambda d: d["model"]["layers"][0].update(config=[1]), "model.layers[0].config", "object"),
-    (lambda d: d["data"]["validation"].update(split=1.5), "data.validation.split", "below 1"),
-    (lambda d: d["data"]["train"].update(targets="label", features=3), "data.train.features",
-     "list"),
-    (lambda d: d["compile"].update(metrics="accuracy"), "compile.metrics", "a list"),
-    (lambda d: d["compile"].update(loss={"python": 3, "name": "f"}), "compile.loss.python",
-     "Python file"),
-    (lambda d: d.update(kerasgui_project=FORMAT + 1), "kerasgui_project", "newer kerasgui"),
-    (lambda d: d.pop("kerasgui_project"), "kerasgui_project", "not a kerasgui project"),
-    (lambda d: d.pop("model"), "model", "missing"),
-])
+@pytest.mark.parametrize(
+    ("change", "where", "words"),
+    [
+        (lambda d: d.update(extra=1), "extra", "unknown key 'extra'"),
+        (lambda d: d["fit"].update(epochz=3), "fit.epochz", "unknown key 'epochz'"),
+        (lambda d: d["fit"].update(epochs="5"), "fit.epochs", "whole number"),
+        (lambda d: d["fit"].update(epochs=0), "fit.epochs", "1 or more"),
+        (
+            lambda d: d["model"]["layers"].append({"config": {}}),
+            "model.layers[1].class_name",
+            "class_name",
+        ),
+        (lambda d: d["model"]["layers"][0].update(config=[1]), "model.layers[0].config", "object"),
+        (lambda d: d["data"]["validation"].update(split=1.5), "data.validation.split", "below 1"),
+        (
+            lambda d: d["data"]["train"].update(targets="label", features=3),
+            "data.train.features",
+            "list",
+        ),
+        (lambda d: d["compile"].update(metrics="accuracy"), "compile.metrics", "a list"),
+        (
+            lambda d: d["compile"].update(loss={"python": 3, "name": "f"}),
+            "compile.loss.python",
+            "Python file",
+        ),
+        (lambda d: d.update(kerasgui_project=FORMAT + 1), "kerasgui_project", "newer kerasgui"),
+        (lambda d: d.pop("kerasgui_project"), "kerasgui_project", "not a kerasgui project"),
+        (lambda d: d.pop("model"), "model", "missing"),
+    ],
+)
 def test_errors_name_the_key(tmp_path, change, where, words):
     d = json.loads(json.dumps(GOOD))
     change(d)

@@ -10,8 +10,13 @@ import sys
 import time
 
 from kerasgui.core.project import Project
-from kerasgui.core.recovery import (discard_autosave, load_autosave, newer_autosave,
-                                    unfinished_runs, write_autosave)
+from kerasgui.core.recovery import (
+    discard_autosave,
+    load_autosave,
+    newer_autosave,
+    unfinished_runs,
+    write_autosave,
+)
 from tests.conftest import EXAMPLES, ROOT
 
 
@@ -46,8 +51,9 @@ def test_sigkill_mid_training_then_resume(tmp_path):
     path = copy_two_class(tmp_path)
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONUNBUFFERED": "1"}
     cmd = [sys.executable, "-m", "kerasgui", "train", str(path), "--epochs", "300"]
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
-                         cwd=ROOT)
+    p = subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=ROOT
+    )
     deadline = time.time() + 180
     history_file = None
     while time.time() < deadline:
@@ -72,8 +78,14 @@ def test_sigkill_mid_training_then_resume(tmp_path):
     assert done >= 3
     kept = json.loads(history_file.read_text())
 
-    r = subprocess.run([*cmd[:-2], "--resume", "--epochs", str(done + 2)], capture_output=True,
-                       text=True, env=env, cwd=ROOT, timeout=300)
+    r = subprocess.run(
+        [*cmd[:-2], "--resume", "--epochs", str(done + 2)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr
     assert f"resuming from the checkpoint after epoch {done}" in r.stderr
     assert f"Epoch {done + 1}/{done + 2}" in r.stdout

@@ -1,4 +1,4 @@
-"""The training session: same History as plain Keras, events, stop, pause, more epochs, NaN, faults."""
+"""The training session: History as plain Keras, events, stop, pause, more epochs, faults."""
 
 import json
 import threading
@@ -21,19 +21,29 @@ def plain_keras_two_class(epochs: int, steps_per_execution: int = 1) -> dict:
     """The script a user would write from the seed note, with the project's seed and split."""
     import keras
 
-    data = np.loadtxt(EXAMPLES / "two_class" / "two_class.csv", delimiter=",", skiprows=1,
-                      dtype=np.float32)
+    data = np.loadtxt(
+        EXAMPLES / "two_class" / "two_class.csv", delimiter=",", skiprows=1, dtype=np.float32
+    )
     inputs, targets = data[:, :2], data[:, 2:]
     order = np.random.default_rng(SEED).permutation(len(inputs))
     inputs, targets = inputs[order], targets[order]
     n_val = int(0.3 * len(inputs))
     keras.utils.set_random_seed(SEED)
     model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(1)])
-    model.compile(optimizer=keras.optimizers.RMSprop(learning_rate=0.1),
-                  loss="mean_squared_error", metrics=["binary_accuracy"],
-                  steps_per_execution=steps_per_execution)
-    history = model.fit(inputs[n_val:], targets[n_val:], epochs=epochs, batch_size=16,
-                        validation_data=(inputs[:n_val], targets[:n_val]), verbose=0)
+    model.compile(
+        optimizer=keras.optimizers.RMSprop(learning_rate=0.1),
+        loss="mean_squared_error",
+        metrics=["binary_accuracy"],
+        steps_per_execution=steps_per_execution,
+    )
+    history = model.fit(
+        inputs[n_val:],
+        targets[n_val:],
+        epochs=epochs,
+        batch_size=16,
+        validation_data=(inputs[:n_val], targets[:n_val]),
+        verbose=0,
+    )
     return history.history
 
 
@@ -67,7 +77,9 @@ def test_more_epochs_continue_the_same_model():
     session.more(2)
     assert session.epochs_done == 4 and len(session.history["val_loss"]) == 4
     assert session.model.optimizer.iterations.numpy() == 4 * 88
-    assert any(not np.array_equal(a, b) for a, b in zip(weights, session.model.get_weights()))
+    assert any(
+        not np.array_equal(a, b) for a, b in zip(weights, session.model.get_weights(), strict=True)
+    )
 
 
 def test_stop_within_one_batch_keeps_weights_and_history():
