@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from kerasgui.core import streaming
 from kerasgui.core.errors import DataError
 
 if TYPE_CHECKING:
@@ -1046,6 +1047,8 @@ def _first_nonfinite(a: np.ndarray) -> tuple[int, ...] | None:
     step = max(1, (1 << 22) // max(1, math.prod(a.shape[1:])))
     for i in range(0, a.shape[0], step):
         bad = ~np.isfinite(a[i:i + step])
+        if isinstance(a, np.memmap):  # the pages read stay in the page cache, not in this process
+            streaming.release(a)
         if bad.any():
             idx = np.argwhere(bad)[0]
             return (int(idx[0]) + i, *(int(v) for v in idx[1:]))
@@ -1175,7 +1178,10 @@ def split(arrays: Arrays, fraction: float, shuffle: bool, seed: int | None
 
 
 def _take(a: Arrays, idx: Any) -> Arrays:
-    return Arrays(a.x[idx], None if a.y is None else a.y[idx], a.schema, a.source, a.rows[idx])
+    # a big memory-mapped array is not copied: a shuffled part is a streaming.Rows view of it
+    return Arrays(streaming.take_rows(a.x, idx),
+                  None if a.y is None else streaming.take_rows(a.y, idx),
+                  a.schema, a.source, a.rows[idx])
 
 
 def load_project_data(project: Project) -> Prepared:
