@@ -1,0 +1,287 @@
+"""Live training curves (pyqtgraph): loss and val_loss on one plot, the per-batch loss a faint
+line behind them, each metric with its val_ twin on a plot of its own, the best epoch marked.
+
+Events only append to plain lists; a GUI-side QTimer redraws at most ten times a second (pyqtgraph's
+examples/scrollingPlots.py does the same). Curves are named after their History keys (`loss`,
+`val_loss`, `binary_accuracy`, ...), one point per epoch at x = 1, 2, ...; the per-batch curve is
+named "loss per batch" and sits at fractional epochs (step j of M in epoch e is at e - 1 + j/M).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt, QTimer, Signal
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+REDRAW_MS = 100
+BATCH_CURVE = "loss per batch"
+BEST_MARKER = "best epoch"
+TRAIN_COLOR = "#1f6fb4"
+VAL_COLOR = "#e8710a"
+BATCH_COLOR = (31, 111, 180, 110)
+BEST_COLOR = "#2a9d3a"
+
+
+def family_of(key: str) -> str:
+    """The plot a History key is drawn on: `val_x` goes with `x`."""
+    return key[4:] if key.startswith("val_") else key
+
+
+def best_epoch(history: dict[str, list[float]]) -> tuple[int, str, float] | None:
+    """(1-based epoch, key, value) of the lowest val_loss, or of the lowest loss without
+    validation; None before the first epoch or when every value is NaN."""
+    for key in ("val_loss", "loss"):
+        values = np.asarray(history.get(key) or [], dtype=float)
+        if values.size and not np.isnan(values).all():
+            i = int(np.nanargmin(values))
+            return i + 1, key, float(values[i])
+    return None
+
+
+def fmt(v: float) -> str:
+    """A value as Keras prints it in its progress bar (4 significant digits)."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "nan"
+    return f"{v:.4g}"
+
+
+class TrainingPlots(QWidget):
+    """The curves of one training session. `add_batch`, `add_epoch` and `set_history` only record;
+    the timer (or `redraw()`) draws. Read a curve with `curve("val_loss").getData()`."""
+
+    best_changed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("training_plots")
+        self.history: dict[str, list[float]] = {}
+        self.batch_x: list[float] = []
+        self.batch_y: list[float] = []
+        self._dirty = False
+        self.plots: dict[str, pg.PlotItem] = {}
+        self._curves: dict[str, pg.PlotDataItem] = {}
+        self._best_items: list[tuple[pg.PlotItem, Any]] = []
+        self._hover_items: dict[str, pg.TextItem] = {}
+        self.hover_text = ""
+
+        self.log_scale = QCheckBox("Log scale")
+        self.log_scale.setObjectName("log_scale")
+        self.log_scale.setAccessibleName("Logarithmic y axis")
+        self.log_scale.setToolTip("Show the y axis on a logarithmic scale: small losses stay "
+                                  "visible next to the large ones of the first epochs.")
+        self.log_scale.toggled.connect(self._set_log)
+        self.best_label = QLabel("")
+        self.best_label.setObjectName("best_epoch")
+        self.best_label.setStyleSheet(f"color: {BEST_COLOR};")
+        bar = QHBoxLayout()
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.addWidget(self.best_label, 1)
+        bar.addWidget(self.log_scale)
+
+        self.canvas = pg.GraphicsLayoutWidget()
+        self.canvas.setObjectName("plot_canvas")
+        self.canvas.setBackground("w")
+        self.canvas.scene().sigMouseMoved.connect(self._hover)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addLayout(bar)
+        lay.addWidget(self.canvas, 1)
+
+        self.timer = QTimer(self)
+        self.timer.setInterval(REDRAW_MS)
+        self.timer.timeout.connect(self._tick)
+        self.reset()
+
+    # ---- recording (cheap; called per event) -----------------------------------------------------
+    def reset(self) -> None:
+        """Forget everything (a new training run)."""
+        self.history = {}
+        self.batch_x, self.batch_y = [], []
+        self.canvas.clear()
+        self.plots.clear()
+        self._curves.clear()
+        self._best_items.clear()
+        self._hover_items.clear()
+        self.best_label.setText("")
+        self._ensure_plot("loss", placeholder=True)
+        self._dirty = False
+
+    def add_batch(self, epoch: int, step: int, steps: int | None, loss: float | None) -> None:
+        """One per-batch loss (epoch 0-based, step 1-based)."""
+        if loss is None:
+            return
+        x = epoch + (step / steps if steps else 0.0)
+        self.batch_x.append(float(x))
+        self.batch_y.append(float(loss))
+        self._dirty = True
+
+    def add_epoch(self, logs: dict[str, float]) -> None:
+        """One epoch's logs, as Keras gives them to on_epoch_end (what History records)."""
+        n = self.epochs
+        for k, v in logs.items():
+            values = self.history.setdefault(k, [math.nan] * n)
+            values.append(float(v))
+        for values in self.history.values():
+            if len(values) < n + 1:
+                values.append(math.nan)
+        self._dirty = True
+
+    def set_history(self, history: dict[str, list[float]]) -> None:
+        """The whole History so far (at the end of a run): the curves hold exactly these values."""
+        self.history = {k: [float(v) for v in vs] for k, vs in history.items()}
+        self._dirty = True
+
+    @property
+    def epochs(self) -> int:
+        return max((len(v) for v in self.history.values()), default=0)
+
+    # ---- drawing ---------------------------------------------------------------------------------
+    def start(self) -> None:
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+        self.redraw()
+
+    def _tick(self) -> None:
+        if self._dirty:
+            self.redraw()
+
+    def redraw(self) -> None:
+        self._dirty = False
+        for key in self.history:
+            self._ensure_plot(family_of(key))
+        x = np.arange(1, self.epochs + 1, dtype=float)
+        for key, values in self.history.items():
+            curve = self._ensure_curve(key)
+            curve.setData(x[: len(values)], np.asarray(values, dtype=float))
+        if self.batch_x:
+            self._ensure_curve(BATCH_CURVE).setData(np.asarray(self.batch_x),
+                                                    np.asarray(self.batch_y))
+        self._draw_best()
+
+    def _ensure_plot(self, family: str, placeholder: bool = False) -> pg.PlotItem:
+        plot = self.plots.get(family)
+        if plot is not None:
+            if not placeholder:
+                plot.setTitle(family)
+            return plot
+        n = len(self.plots)
+        plot = self.canvas.addPlot(row=n // 2, col=n % 2)
+        plot.setTitle("loss — the curves draw here while the model trains" if placeholder
+                      else family, color="#333")
+        plot.setLabel("bottom", "epoch")
+        plot.showGrid(x=True, y=True, alpha=0.25)
+        plot.addLegend(offset=(-10, 10), labelTextColor="#333")
+        plot.setLogMode(False, self.log_scale.isChecked())
+        for axis in ("left", "bottom"):
+            plot.getAxis(axis).setTextPen("#333")
+            plot.getAxis(axis).setPen("#999")
+        plot.getViewBox().setMouseEnabled(x=True, y=True)
+        self.plots[family] = plot
+        return plot
+
+    def _ensure_curve(self, name: str) -> pg.PlotDataItem:
+        curve = self._curves.get(name)
+        if curve is not None:
+            return curve
+        if name == BATCH_CURVE:
+            plot = self._ensure_plot("loss")
+            curve = pg.PlotDataItem(name=name, pen=pg.mkPen(BATCH_COLOR, width=1))
+            curve.setDownsampling(auto=True, method="peak")
+            curve.setClipToView(True)
+            curve.setZValue(-10)
+        else:
+            plot = self._ensure_plot(family_of(name))
+            color = VAL_COLOR if name.startswith("val_") else TRAIN_COLOR
+            style = Qt.PenStyle.DashLine if name.startswith("val_") else Qt.PenStyle.SolidLine
+            curve = pg.PlotDataItem(name=name, pen=pg.mkPen(color, width=2, style=style),
+                                    symbol="o", symbolSize=6, symbolBrush=color,
+                                    symbolPen=pg.mkPen(color))
+        plot.addItem(curve)
+        self._curves[name] = curve
+        return curve
+
+    def _draw_best(self) -> None:
+        best = best_epoch(self.history)
+        if best is None:
+            for _plot, item in self._best_items:
+                item.hide()
+            self.best_label.setText("")
+            return
+        epoch, key, value = best
+        text = f"Best epoch: {epoch} ({key} {fmt(value)})"
+        if text != self.best_label.text():
+            self.best_label.setText(text)
+            self.best_changed.emit(text)
+        have = {id(plot) for plot, _ in self._best_items}
+        for family, plot in self.plots.items():
+            if id(plot) in have:
+                continue
+            line = pg.InfiniteLine(angle=90, pen=pg.mkPen(BEST_COLOR, width=1,
+                                                          style=Qt.PenStyle.DotLine))
+            plot.addItem(line, ignoreBounds=True)
+            self._best_items.append((plot, line))
+            if family == "loss":
+                star = pg.ScatterPlotItem(symbol="star", size=18, brush=pg.mkBrush(BEST_COLOR),
+                                          pen=pg.mkPen("w"), name=BEST_MARKER)
+                plot.addItem(star)
+                self._best_items.append((plot, star))
+        log = self.log_scale.isChecked()
+        for _plot, item in self._best_items:
+            if isinstance(item, pg.InfiniteLine):
+                item.setPos(epoch)
+            else:
+                item.setData([epoch], [math.log10(value) if log and value > 0 else value])
+                item.setToolTip(text)
+            item.show()
+
+    def _set_log(self, on: bool) -> None:
+        for plot in self.plots.values():
+            plot.setLogMode(False, on)
+        self.redraw()
+
+    # ---- hover -----------------------------------------------------------------------------------
+    def _hover(self, pos: QPointF) -> None:
+        for family, plot in self.plots.items():
+            item = self._hover_items.get(family)
+            if not plot.sceneBoundingRect().contains(pos) or not self.epochs:
+                if item is not None:
+                    item.hide()
+                continue
+            point = plot.getViewBox().mapSceneToView(pos)
+            self.show_values(family, point.x(), point.y())
+
+    def show_values(self, family: str, x: float, y: float) -> str:
+        """Show the values of `family`'s curves at the epoch nearest x (the hover text)."""
+        plot = self.plots[family]
+        epoch = int(min(max(round(x), 1), self.epochs))
+        lines = [f"epoch {epoch}"]
+        for key in (family, f"val_{family}"):
+            values = self.history.get(key)
+            if values and epoch <= len(values):
+                lines.append(f"{key}: {fmt(values[epoch - 1])}")
+        text = "\n".join(lines)
+        item = self._hover_items.get(family)
+        if item is None:
+            item = pg.TextItem(color="#222", fill=pg.mkBrush(255, 255, 255, 220),
+                               border=pg.mkPen("#bbb"), anchor=(0, 1))
+            item.setZValue(100)
+            plot.addItem(item, ignoreBounds=True)
+            self._hover_items[family] = item
+        item.setText(text)
+        item.setPos(epoch, y)
+        item.show()
+        self.hover_text = text
+        return text
+
+    # ---- reading (tests, other panels) -----------------------------------------------------------
+    def curve(self, name: str) -> pg.PlotDataItem | None:
+        return self._curves.get(name)
+
+    def curve_names(self) -> list[str]:
+        return list(self._curves)
