@@ -53,6 +53,8 @@ log = logging.getLogger(__name__)
 PANELS: list[tuple[str, str]] = [
     ("Model", "kerasgui.ui.model_panel.ModelPanel"),
     ("Compile", "kerasgui.ui.compile_panel.CompilePanel"),
+    ("Data", "kerasgui.ui.data_panel.DataPanel"),
+    ("Training", "kerasgui.ui.training_panel.TrainingPanel"),
 ]
 
 SUMMARY_DELAY_MS = 150

@@ -1,0 +1,988 @@
+"""The Training panel: fit settings and callbacks (edits of the project), Train / Pause / Stop /
+"Train N more epochs", a Keras-style progress line, the live curves, a log with one line per epoch,
+and the History table with CSV and JSON export.
+
+Training runs in a worker QThread (kerasgui.ui.worker.Job) over a core.training.Session made from a
+snapshot of the project, so editing the project during a run does not disturb it. Stop and pause are
+the Session's threading.Events, set directly from here (DESIGN.md section 6). Events arrive as plain
+dicts; the plots redraw from their own timer.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import math
+import os
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QFont, QTextCursor
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kerasgui.core.errors import UserError
+from kerasgui.core.project import atomic_write_text
+from kerasgui.ui.plots import TrainingPlots, best_epoch
+from kerasgui.ui.summary_worker import snapshot
+from kerasgui.ui.worker import Job, Result
+
+if TYPE_CHECKING:
+    from kerasgui.ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+CALLBACKS = ("EarlyStopping", "ReduceLROnPlateau", "ModelCheckpoint", "TerminateOnNaN")
+CALLBACK_DEFAULTS: dict[str, dict[str, Any]] = {
+    "EarlyStopping": {"monitor": "val_loss", "patience": 5, "restore_best_weights": True},
+    "ReduceLROnPlateau": {"monitor": "val_loss", "factor": 0.5, "patience": 3},
+    "ModelCheckpoint": {"filepath": "best.keras", "monitor": "val_loss", "save_best_only": True},
+    "TerminateOnNaN": {},
+}
+CALLBACK_HELP = {
+    "EarlyStopping": "Stop when the monitored value has not improved for `patience` epochs.",
+    "ReduceLROnPlateau": "Multiply the learning rate by `factor` when the monitored value stops "
+                         "improving.",
+    "ModelCheckpoint": "Save the best model so far (by the monitored value) into the run folder "
+                       "beside the project (runs/…).",
+    "TerminateOnNaN": "Stop as soon as the loss becomes NaN (not a number).",
+}
+MODEL_FILTER = "Keras models (*.keras)"
+ERROR_STYLE = "color: #8a0010;"
+INFO_STYLE = "color: #333;"
+ENV_AUTOTRAIN = "KERASGUI_AUTOTRAIN"  # "1": train on start (screenshots, demos); a number: epochs
+
+
+def keras_number(v: float) -> str:
+    """A value as Keras's progress bar prints it."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "nan"
+    return f"{v:.4f}" if 1e-3 <= abs(v) < 1e4 or v == 0 else f"{v:.4e}"
+
+
+def ordered_keys(keys: Any) -> list[str]:
+    """loss, the metrics, val_loss, the val_ metrics, then anything else (learning_rate)."""
+    keys = list(keys)
+    train = [k for k in keys if not k.startswith("val_") and k != "learning_rate"]
+    train.sort(key=lambda k: (k != "loss",))
+    val = [k for k in keys if k.startswith("val_")]
+    val.sort(key=lambda k: (k != "val_loss",))
+    rest = [k for k in keys if k not in train and k not in val]
+    return train + val + rest
+
+
+def logs_text(logs: dict[str, float]) -> str:
+    return " - ".join(f"{k}: {keras_number(logs[k])}" for k in ordered_keys(logs))
+
+
+def seconds_text(s: float) -> str:
+    if s < 1:
+        return f"{s:.1f}s" if s >= 0.05 else f"{s * 1000:.0f}ms"
+    if s < 60:
+        return f"{s:.0f}s" if s >= 10 else f"{s:.1f}s"
+    m, sec = divmod(round(s), 60)
+    return f"{m}:{sec:02d}" if m < 60 else f"{m // 60}:{m % 60:02d}:{sec:02d}"
+
+
+def history_csv(history: dict[str, list[float]]) -> str:
+    keys = ordered_keys(history)
+    n = max((len(v) for v in history.values()), default=0)
+    lines = [",".join(["epoch", *keys])]
+    for i in range(n):
+        row = [str(i + 1)] + [repr(float(history[k][i])) if i < len(history[k]) else ""
+                              for k in keys]
+        lines.append(",".join(row))
+    return "\n".join(lines) + "\n"
+
+
+def export_history(history: dict[str, list[float]], path: str | Path) -> Path:
+    """Write the History as CSV (a row per epoch) or JSON (exactly History.history), atomically."""
+    path = Path(path)
+    if path.suffix.lower() == ".json":
+        atomic_write_text(path, json.dumps(history, indent=2) + "\n")
+    else:
+        atomic_write_text(path, history_csv(history))
+    return path
+
+
+def ask_stop_on_close(parent: QWidget) -> bool:
+    """Closing during training: True to stop and keep the model, False to go on training."""
+    box = QMessageBox(QMessageBox.Icon.Question, "Training is running",
+                      "The model is still training. Stop the training and close?\n\n"
+                      "The weights trained so far are kept; you can save the model next.",
+                      parent=parent)
+    stop = box.addButton("Stop and keep", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(stop)
+    box.exec()
+    return box.clickedButton() is stop
+
+
+def ask_model_path(parent: QWidget, start: str) -> str | None:
+    """Where to save the trained model (None: do not save)."""
+    path, _ = QFileDialog.getSaveFileName(parent, "Save the trained model", start, MODEL_FILTER)
+    if not path:
+        return None
+    return path if path.endswith(".keras") else path + ".keras"
+
+
+def ask_save_on_close(parent: QWidget) -> bool:
+    answer = QMessageBox.question(
+        parent, "Keep the trained model?",
+        "Save the model trained so far (a .keras file)?",
+        QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard,
+        QMessageBox.StandardButton.Save)
+    return answer == QMessageBox.StandardButton.Save
+
+
+class TrainingPanel(QWidget):
+    """Settings | controls, progress, curves, log and History."""
+
+    title = "Training"
+    running_changed = Signal(bool)
+    session_changed = Signal()       # a new Session (a model to evaluate, predict with, save)
+    event_received = Signal(object)  # every Session event, after the panel has shown it
+    finished = Signal(object)        # worker.Result of the run
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__()
+        self.setObjectName("training_panel")
+        self.window_ = window
+        self.doc = window.doc
+        self.session: Any = None
+        self.job: Job | None = None
+        self.jobs_done = 0
+        self._updating = False
+        self._stop_requested = False
+        self._epochs_total = 0
+        self._steps = None
+        self._last_step = 0
+        self._began = 0.0
+        self._disabled_elsewhere: list[Any] = []
+        self._autotrain = os.environ.get(ENV_AUTOTRAIN, "").strip()
+        self._build()
+        self.doc.changed.connect(self._project_changed)
+        window.keras_ready.connect(self._keras_ready)
+        self._project_changed("all")
+        self._update_buttons()
+
+    # ---- building --------------------------------------------------------------------------------
+    def _spin(self, name: str, lo: int, hi: int, tip: str) -> QSpinBox:
+        s = QSpinBox()
+        s.setObjectName(name)
+        s.setRange(lo, hi)
+        s.setKeyboardTracking(False)
+        s.setToolTip(tip)
+        s.setAccessibleName(tip.split(":")[0])
+        return s
+
+    def _double(self, name: str, lo: float, hi: float, decimals: int, tip: str) -> QDoubleSpinBox:
+        s = QDoubleSpinBox()
+        s.setObjectName(name)
+        s.setRange(lo, hi)
+        s.setDecimals(decimals)
+        s.setKeyboardTracking(False)
+        s.setToolTip(tip)
+        s.setAccessibleName(tip.split(":")[0])
+        return s
+
+    def _button(self, name: str, text: str, accessible: str, slot: Any) -> QPushButton:
+        b = QPushButton(text)
+        b.setObjectName(name)
+        b.setAccessibleName(accessible)
+        b.clicked.connect(lambda _checked=False: slot())  # not `checked` as the first argument
+        return b
+
+    def _build(self) -> None:
+        # fit settings
+        self.epochs = self._spin("epochs", 1, 1_000_000, "Epochs: passes over the training data")
+        self.batch_size = self._spin("batch_size", 1, 10_000_000,
+                                     "Batch size: samples per weight update")
+        self.shuffle = QCheckBox("Shuffle the training rows each epoch")
+        self.shuffle.setObjectName("fit_shuffle")
+        self.fixed_seed = QCheckBox("Fixed seed")
+        self.fixed_seed.setObjectName("fixed_seed")
+        self.fixed_seed.setToolTip("With a fixed seed a run gives the same numbers every time")
+        self.seed = self._spin("seed", 0, 2**31 - 1, "Seed: the random seed of the run")
+        self.epochs.valueChanged.connect(lambda v: self._set_fit("epochs", v, "Set epochs"))
+        self.batch_size.valueChanged.connect(
+            lambda v: self._set_fit("batch_size", v, "Set batch size"))
+        self.shuffle.toggled.connect(lambda on: self._set_fit("shuffle", on, "Set shuffle"))
+        self.fixed_seed.toggled.connect(self._seed_toggled)
+        self.seed.valueChanged.connect(lambda v: self._set_fit("seed", v, "Set seed"))
+        fit_box = QGroupBox("Fit")
+        ff = QFormLayout(fit_box)
+        ff.addRow("Epochs:", self.epochs)
+        ff.addRow("Batch size:", self.batch_size)
+        ff.addRow("", self.shuffle)
+        seed_row = QHBoxLayout()
+        seed_row.addWidget(self.fixed_seed)
+        seed_row.addWidget(self.seed, 1)
+        ff.addRow("Seed:", seed_row)
+
+        # callbacks
+        cb_box = QGroupBox("Callbacks")
+        cl = QVBoxLayout(cb_box)
+        self.cb_groups: dict[str, QGroupBox] = {}
+        self.cb_fields: dict[str, dict[str, QWidget]] = {}
+        for name in CALLBACKS:
+            cl.addWidget(self._callback_group(name))
+        self.other_callbacks = QLabel()
+        self.other_callbacks.setObjectName("other_callbacks")
+        self.other_callbacks.setWordWrap(True)
+        self.other_callbacks.setStyleSheet("color: #555;")
+        cl.addWidget(self.other_callbacks)
+
+        settings = QWidget()
+        sl = QVBoxLayout(settings)
+        sl.setContentsMargins(0, 0, 6, 0)
+        sl.addWidget(fit_box)
+        sl.addWidget(cb_box)
+        sl.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(settings)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(settings.sizeHint().width() + 16)
+
+        # controls
+        self.train_button = self._button("train", "Train", "Train the model", self.train)
+        self.train_button.setToolTip("Build the model afresh and train it on the training data")
+        bold = QFont(self.train_button.font())
+        bold.setBold(True)
+        self.train_button.setFont(bold)
+        self.pause_button = self._button("pause", "Pause", "Pause or resume training",
+                                         self.toggle_pause)
+        self.stop_button = self._button("stop", "Stop", "Stop training", self.stop)
+        self.stop_button.setToolTip("Stop after the current batch; the weights trained so far "
+                                    "are kept")
+        self.more_epochs = self._spin("more_epochs", 1, 1_000_000,
+                                      "More epochs: how many epochs to add")
+        self.more_epochs.setValue(5)
+        self.more_button = self._button("train_more", "Train 5 more epochs",
+                                        "Train more epochs", self.train_more)
+        self.more_button.setToolTip("Continue the same model (weights and optimizer state) for "
+                                    "more epochs; the curves go on")
+        self.more_epochs.valueChanged.connect(
+            lambda n: self.more_button.setText(f"Train {n} more epoch{'s' if n != 1 else ''}"))
+        self.save_button = self._button("save_trained_model", "Save model…",
+                                        "Save the trained model", self._save_clicked)
+        self.save_button.setToolTip("Save the trained model as a .keras file (with the column "
+                                    "names and classes it was trained on)")
+        controls = QHBoxLayout()
+        for w in (self.train_button, self.pause_button, self.stop_button):
+            controls.addWidget(w)
+        controls.addSpacing(16)
+        controls.addWidget(self.more_button)
+        controls.addWidget(self.more_epochs)
+        controls.addStretch(1)
+        controls.addWidget(self.save_button)
+
+        self.progress = QProgressBar()
+        self.progress.setObjectName("progress")
+        self.progress.setAccessibleName("Progress of the epoch")
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.progress.setMaximumWidth(220)
+        self.progress.setFormat("%v/%m")
+        self.progress_line = QLabel("Press Train to fit the model to the training data.")
+        self.progress_line.setObjectName("progress_line")
+        mono = QFont("monospace")
+        mono.setStyleHint(QFont.StyleHint.TypeWriter)
+        self.progress_line.setFont(mono)
+        self.progress_line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        prow = QHBoxLayout()
+        prow.addWidget(self.progress)
+        prow.addWidget(self.progress_line, 1)
+        self.message = QLabel()
+        self.message.setObjectName("training_message")
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.hide()
+
+        self.plots = TrainingPlots()
+
+        # log and history
+        # a QTextEdit, not a QPlainTextEdit: the window's help test finds the one QPlainTextEdit
+        self.log_view = QTextEdit()
+        self.log_view.setObjectName("training_log")
+        self.log_view.setAccessibleName("Training log")
+        self.log_view.setReadOnly(True)
+        self.log_view.setAcceptRichText(False)
+        self.log_view.setLineWrapMode(QTextEdit.LineWrapMode.NoWrap)
+        self.log_view.setFont(mono)
+        self.log_view.document().setMaximumBlockCount(20_000)
+        self.history_table = QTableWidget(0, 0)
+        self.history_table.setObjectName("history_table")
+        self.history_table.setAccessibleName("History: one row per epoch")
+        self.history_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.history_table.verticalHeader().hide()
+        self.export_csv = self._button("export_csv", "Export CSV…", "Export the history as CSV",
+                                       lambda: self.choose_export("csv"))
+        self.export_json = self._button("export_json", "Export JSON…",
+                                        "Export the history as JSON",
+                                        lambda: self.choose_export("json"))
+        hist = QWidget()
+        hl = QVBoxLayout(hist)
+        hl.setContentsMargins(0, 0, 0, 0)
+        hl.addWidget(self.history_table, 1)
+        er = QHBoxLayout()
+        er.addStretch(1)
+        er.addWidget(self.export_csv)
+        er.addWidget(self.export_json)
+        hl.addLayout(er)
+        self.bottom = QTabWidget()
+        self.bottom.setObjectName("training_details")
+        self.bottom.addTab(self.log_view, "Log")
+        self.bottom.addTab(hist, "History")
+
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(0, 0, 0, 0)
+        rl.addLayout(controls)
+        rl.addLayout(prow)
+        rl.addWidget(self.message)
+        vsplit = QSplitter(Qt.Orientation.Vertical)
+        vsplit.addWidget(self.plots)
+        vsplit.addWidget(self.bottom)
+        vsplit.setStretchFactor(0, 3)
+        vsplit.setStretchFactor(1, 1)
+        vsplit.setSizes([520, 200])
+        vsplit.setChildrenCollapsible(False)
+        rl.addWidget(vsplit, 1)
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(scroll)
+        split.addWidget(right)
+        split.setStretchFactor(0, 0)
+        split.setStretchFactor(1, 1)
+        split.setSizes([scroll.minimumWidth(), 1000])
+        split.setChildrenCollapsible(False)
+        lay = QVBoxLayout(self)
+        lay.addWidget(split)
+
+    def _callback_group(self, name: str) -> QGroupBox:
+        box = QGroupBox(name)
+        box.setObjectName(f"callback_{name}")
+        box.setAccessibleName(f"Use the {name} callback")
+        box.setCheckable(True)
+        box.setChecked(False)
+        box.toggled.connect(lambda on, n=name: self._callback_toggled(n, on))
+        form = QFormLayout(box)
+        doc = QLabel(CALLBACK_HELP[name])
+        doc.setWordWrap(True)
+        doc.setStyleSheet("color: #555;")
+        form.addRow(doc)
+        fields: dict[str, QWidget] = {}
+        if name != "TerminateOnNaN":
+            monitor = QComboBox()
+            monitor.setEditable(True)
+            monitor.setObjectName(f"{name}_monitor")
+            monitor.setAccessibleName(f"{name}: value to monitor")
+            monitor.lineEdit().editingFinished.connect(
+                lambda n=name, m=monitor: self._callback_edited(n, "monitor", m.currentText()))
+            monitor.activated.connect(
+                lambda _i, n=name, m=monitor: self._callback_edited(n, "monitor",
+                                                                    m.currentText()))
+            form.addRow("Monitor:", monitor)
+            fields["monitor"] = monitor
+        if name in ("EarlyStopping", "ReduceLROnPlateau"):
+            patience = self._spin(f"{name}_patience", 0, 100_000,
+                                  "Patience: epochs without improvement before acting")
+            patience.valueChanged.connect(
+                lambda v, n=name: self._callback_edited(n, "patience", v))
+            form.addRow("Patience:", patience)
+            fields["patience"] = patience
+        if name == "EarlyStopping":
+            delta = self._double(f"{name}_min_delta", 0.0, 1e6, 6,
+                                 "Min delta: the smallest change that counts as improvement")
+            delta.valueChanged.connect(
+                lambda v, n=name: self._callback_edited(n, "min_delta", v))
+            form.addRow("Min delta:", delta)
+            fields["min_delta"] = delta
+            restore = QCheckBox("Restore the best weights at the end")
+            restore.setObjectName(f"{name}_restore_best_weights")
+            restore.toggled.connect(
+                lambda on, n=name: self._callback_edited(n, "restore_best_weights", on))
+            form.addRow("", restore)
+            fields["restore_best_weights"] = restore
+        if name == "ReduceLROnPlateau":
+            factor = self._double(f"{name}_factor", 0.001, 0.999, 3,
+                                  "Factor: the learning rate is multiplied by this")
+            factor.setSingleStep(0.05)
+            factor.valueChanged.connect(lambda v, n=name: self._callback_edited(n, "factor", v))
+            form.addRow("Factor:", factor)
+            fields["factor"] = factor
+            min_lr = self._double(f"{name}_min_lr", 0.0, 10.0, 8,
+                                  "Min learning rate: never lower than this")
+            min_lr.valueChanged.connect(lambda v, n=name: self._callback_edited(n, "min_lr", v))
+            form.addRow("Min learning rate:", min_lr)
+            fields["min_lr"] = min_lr
+        if name == "ModelCheckpoint":
+            path = QLineEdit()
+            path.setObjectName(f"{name}_filepath")
+            path.setAccessibleName("Checkpoint file name")
+            path.editingFinished.connect(
+                lambda n=name, p=path: self._callback_edited(n, "filepath", p.text().strip()
+                                                             or "best.keras"))
+            form.addRow("File:", path)
+            fields["filepath"] = path
+        self.cb_groups[name] = box
+        self.cb_fields[name] = fields
+        return box
+
+    # ---- the project -----------------------------------------------------------------------------
+    @property
+    def fit(self) -> dict[str, Any]:
+        return self.doc.project.fit
+
+    def _project_changed(self, part: str) -> None:
+        if part in ("fit", "all", "compile"):
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Redraw the settings from the project."""
+        self._updating = True
+        try:
+            fit = self.fit
+            self.epochs.setValue(int(fit.get("epochs", 5)))
+            self.batch_size.setValue(int(fit.get("batch_size", 32)))
+            self.shuffle.setChecked(bool(fit.get("shuffle", True)))
+            seed = fit.get("seed")
+            self.fixed_seed.setChecked(seed is not None)
+            self.seed.setEnabled(seed is not None)
+            if seed is not None:
+                self.seed.setValue(int(seed))
+            monitors = self._monitor_choices()
+            specs = self._callback_specs()
+            for name in CALLBACKS:
+                spec = specs.get(name)
+                box = self.cb_groups[name]
+                box.setChecked(spec is not None)
+                config = {**CALLBACK_DEFAULTS[name], **(spec or {})}
+                for key, w in self.cb_fields[name].items():
+                    value = config.get(key)
+                    if isinstance(w, QComboBox):
+                        w.clear()
+                        w.addItems(monitors)
+                        w.setCurrentText(str(value or "val_loss"))
+                    elif isinstance(w, QSpinBox):
+                        w.setValue(int(value if value is not None else 0))
+                    elif isinstance(w, QDoubleSpinBox):
+                        w.setValue(float(value if value is not None else 0.0))
+                    elif isinstance(w, QCheckBox):
+                        w.setChecked(bool(value))
+                    elif isinstance(w, QLineEdit):
+                        w.setText(str(value or ""))
+            others = [self._callback_name(c) for c in fit.get("callbacks") or []
+                      if self._callback_name(c) not in CALLBACKS]
+            self.other_callbacks.setText(
+                f"Also in the project: {', '.join(others)} (edit the project file to change)"
+                if others else "")
+            self.other_callbacks.setVisible(bool(others))
+        finally:
+            self._updating = False
+
+    def _monitor_choices(self) -> list[str]:
+        names = ["loss"]
+        for m in self.doc.project.compile.get("metrics") or []:
+            if isinstance(m, str):
+                names.append(m)
+            elif isinstance(m, dict):
+                n = m.get("name") or (m.get("config") or {}).get("name") or m.get("class_name")
+                if n:
+                    names.append(str(n))
+        return [f"val_{n}" for n in names] + names
+
+    @staticmethod
+    def _callback_name(spec: Any) -> str:
+        return spec if isinstance(spec, str) else str((spec or {}).get("class_name"))
+
+    def _callback_specs(self) -> dict[str, dict[str, Any]]:
+        """The configs of the callbacks this panel edits, by class name."""
+        out: dict[str, dict[str, Any]] = {}
+        for spec in self.fit.get("callbacks") or []:
+            name = self._callback_name(spec)
+            if name in CALLBACKS and name not in out:
+                out[name] = dict({} if isinstance(spec, str) else spec.get("config") or {})
+        return out
+
+    def _set_fit(self, key: str, value: Any, text: str) -> None:
+        if self._updating:
+            return
+        self.doc.set_value(("fit", key), value, text)
+
+    def _seed_toggled(self, on: bool) -> None:
+        if self._updating:
+            return
+        self.seed.setEnabled(on)
+        self.doc.set_value(("fit", "seed"), self.seed.value() if on else None,
+                           "Fix the seed" if on else "No fixed seed")
+
+    def set_callback(self, name: str, config: dict[str, Any] | None) -> None:
+        """Use callback `name` with `config` (None: do not use it); an undo command."""
+        callbacks = copy.deepcopy(list(self.fit.get("callbacks") or []))
+        index = next((i for i, c in enumerate(callbacks) if self._callback_name(c) == name), None)
+        if config is None:
+            if index is None:
+                return
+            del callbacks[index]
+            text = f"Remove {name}"
+        else:
+            entry = {"class_name": name, "config": config}
+            if index is None:
+                callbacks.append(entry)
+                text = f"Add {name}"
+            else:
+                callbacks[index] = entry
+                text = f"Set {name}"
+        self.doc.set_value(("fit", "callbacks"), callbacks, text)
+
+    def _callback_toggled(self, name: str, on: bool) -> None:
+        if self._updating:
+            return
+        self.set_callback(name, dict(CALLBACK_DEFAULTS[name]) if on else None)
+
+    def _callback_edited(self, name: str, key: str, value: Any) -> None:
+        if self._updating or not self.cb_groups[name].isChecked():
+            return
+        config = {**CALLBACK_DEFAULTS[name], **self._callback_specs().get(name, {})}
+        if config.get(key) == value:
+            return
+        config[key] = value
+        self.set_callback(name, config)
+
+    # ---- running ---------------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self.job is not None and self.job.result is None
+
+    def _keras_ready(self) -> None:
+        self._update_buttons()
+        if self._autotrain and not self.running and self.session is None:
+            self.window_.tabs.setCurrentWidget(self)
+            QTimer.singleShot(300, self._start_autotrain)
+
+    def _start_autotrain(self) -> None:
+        epochs = int(self._autotrain) if self._autotrain.isdigit() and self._autotrain != "1" \
+            else None
+        self.train(epochs)
+
+    def _update_buttons(self) -> None:
+        ready = self.window_.keras_is_ready
+        running = self.running
+        has_model = self.session is not None and getattr(self.session, "model", None) is not None
+        self.train_button.setEnabled(ready and not running)
+        self.train_button.setToolTip("Build the model afresh and train it on the training data"
+                                     if ready else "TensorFlow is still loading…")
+        self.more_button.setEnabled(ready and not running and has_model)
+        self.more_epochs.setEnabled(not running)
+        self.pause_button.setEnabled(running and not self._stop_requested)
+        self.stop_button.setEnabled(running and not self._stop_requested)
+        self.save_button.setEnabled(not running and has_model)
+        has_history = bool(self.plots.history)
+        self.export_csv.setEnabled(has_history)
+        self.export_json.setEnabled(has_history)
+
+    def _set_running(self, running: bool) -> None:
+        """Disable what would disturb the run elsewhere in the window (Evaluate, Predict)."""
+        if running:
+            self._disabled_elsewhere = []
+            for cls in (QAction, QAbstractButton):
+                for w in self.window_.findChildren(cls):
+                    if w.objectName() in ("evaluate", "predict") and w.isEnabled():
+                        w.setEnabled(False)
+                        self._disabled_elsewhere.append(w)
+        else:
+            for w in self._disabled_elsewhere:
+                try:
+                    w.setEnabled(True)
+                except RuntimeError:  # deleted meanwhile
+                    pass
+            self._disabled_elsewhere = []
+        self._update_buttons()
+        self.running_changed.emit(running)
+
+    def _prepare_project(self) -> Any:
+        """A snapshot of the project to train; a ModelCheckpoint writes into a run folder."""
+        project = snapshot(self.doc.project)
+        callbacks = project.fit.get("callbacks") or []
+        run_dir = None
+        for spec in callbacks:
+            if isinstance(spec, dict) and spec.get("class_name") == "ModelCheckpoint":
+                config = dict(spec.get("config") or {})
+                file = Path(str(config.get("filepath") or "best.keras"))
+                if not file.is_absolute():
+                    if run_dir is None:
+                        stem = Path(project.path).stem if project.path else "untitled"
+                        run_dir = (project.base_dir / "runs"
+                                   / f"{stem}-{datetime.now():%Y%m%d-%H%M%S}")
+                    file = run_dir / file
+                file.parent.mkdir(parents=True, exist_ok=True)
+                config["filepath"] = str(file)
+                config["save_best_only"] = True
+                spec["config"] = config
+                self._log(f"ModelCheckpoint saves the best model to {file}")
+        return project
+
+    def train(self, epochs: int | None = None) -> bool:
+        """Build the model afresh and train it (in the worker thread). False if it cannot start."""
+        if self.running or not self.window_.keras_is_ready:
+            return False
+        from kerasgui.core.training import Session
+
+        self._show_message(None)
+        self.log_view.clear()
+        self.plots.reset()
+        self.history_table.setRowCount(0)
+        self.history_table.setColumnCount(0)
+        try:
+            project = self._prepare_project()
+        except OSError as e:
+            self._show_message(f"Cannot create the run folder for ModelCheckpoint: "
+                               f"{e.strerror or e}", error=True)
+            return False
+        self.session = Session(project)
+        self.session_changed.emit()
+        session = self.session
+        total = epochs
+        self._log(f"Loading the data and building the model of “{project.name}”…")
+        return self._start(lambda emit: self._fit(session, emit, total), "Preparing…")
+
+    def train_more(self, n: int | None = None) -> bool:
+        """Continue the same Session for n more epochs (weights and optimizer state kept)."""
+        if self.running or self.session is None or self.session.model is None:
+            return False
+        n = int(n if n is not None else self.more_epochs.value())
+        session = self.session
+        self._show_message(None)
+        self._log(f"Training {n} more epoch{'s' if n != 1 else ''}…")
+        return self._start(lambda emit: self._more(session, emit, n), "Continuing…")
+
+    @staticmethod
+    def _fit(session: Any, emit: Any, epochs: int | None) -> Any:
+        session.on_event = emit
+        return session.fit(epochs)
+
+    @staticmethod
+    def _more(session: Any, emit: Any, n: int) -> Any:
+        session.on_event = emit
+        return session.more(n)
+
+    def _start(self, fn: Any, text: str) -> bool:
+        self._stop_requested = False
+        self._steps = None
+        self._last_step = 0
+        self._began = time.perf_counter()
+        self.pause_button.setText("Pause")
+        self.progress.setRange(0, 0)  # busy until the first batch
+        self.progress_line.setText(text)
+        job = Job(fn, name="kerasgui-training", parent=self)
+        job.event.connect(self._on_event)
+        job.finished.connect(self._on_finished)
+        self.job = job  # the panel (a child of the window) holds the job, its thread and worker
+        self.plots.start()
+        job.start()
+        self._set_running(True)
+        return True
+
+    def toggle_pause(self) -> None:
+        if not self.running or self.session is None:
+            return
+        if self.session.paused:
+            self.session.resume()
+            self.pause_button.setText("Pause")
+            self.progress_line.setText(self.progress_line.text().replace(" (paused)", ""))
+        else:
+            self.session.pause()
+            self.pause_button.setText("Resume")
+            self.progress_line.setText("Pausing after this batch…")
+
+    def stop(self) -> None:
+        """Stop after the current batch; the weights and history so far are kept."""
+        if not self.running or self.session is None:
+            return
+        self._stop_requested = True
+        self.session.request_stop()
+        self.pause_button.setText("Pause")
+        self.progress_line.setText("Stopping after this batch…")
+        self._update_buttons()
+
+    # ---- events (queued from the worker) ---------------------------------------------------------
+    def _on_event(self, event: dict[str, Any]) -> None:
+        kind = event.get("type")
+        if kind == "train_begin":
+            self._on_train_begin(event)
+        elif kind == "batch_end":
+            self._on_batch(event)
+        elif kind == "epoch_end":
+            self._on_epoch(event)
+        elif kind == "train_end":
+            self._on_train_end(event)
+        elif kind == "log":
+            self._log(str(event.get("text", "")))
+        elif kind == "paused":
+            self.progress_line.setText(f"Paused in epoch {int(event.get('epoch', 0)) + 1}, "
+                                       f"after step {self._last_step}. Press Resume to go on.")
+        elif kind == "resumed":
+            self.progress_line.setText("Resumed.")
+        self.event_received.emit(event)
+
+    def _on_train_begin(self, event: dict[str, Any]) -> None:
+        if self._stop_requested and self.session is not None:
+            self.session.request_stop()  # pressed while the data loaded
+        self._epochs_total = int(event.get("epochs") or 0)
+        self._steps = event.get("steps")
+        initial = int(event.get("initial_epoch") or 0)
+        session = self.session
+        parts = [f"Epochs {initial + 1}–{self._epochs_total}"]
+        try:
+            train = session.data.train
+            val = session.data.validation
+            batch = int(session.project.fit.get("batch_size", 32))
+            parts.append(f"{len(train):,} training samples in {self._steps or '?'} steps of "
+                         f"{batch}")
+            parts.append(f"validating on {len(val):,}" if val is not None and len(val)
+                         else "no validation data")
+        except AttributeError:
+            pass
+        self._log(", ".join(parts) + ".")
+        self.progress.setRange(0, int(self._steps or 0))
+        self.progress.setValue(0)
+
+    def _on_batch(self, event: dict[str, Any]) -> None:
+        epoch, step = int(event["epoch"]), int(event["step"])
+        steps = event.get("steps")
+        self._last_step = step
+        logs = event.get("logs") or {}
+        self.plots.add_batch(epoch, step, steps, logs.get("loss"))
+        if steps:
+            self.progress.setRange(0, int(steps))
+            self.progress.setValue(min(step, int(steps)))
+        ms = float(event.get("ms_per_step") or 0.0)
+        parts = [f"Epoch {epoch + 1}/{self._epochs_total}", f"{step}/{steps or '?'}",
+                 f"{ms:.0f}ms/step" if ms >= 1 else f"{ms * 1000:.0f}us/step"]
+        if steps:
+            parts.append(f"ETA: {seconds_text(max(0, int(steps) - step) * ms / 1000)}")
+        if logs:
+            parts.append(logs_text(logs))
+        paused = " (paused)" if self.session is not None and self.session.paused else ""
+        self.progress_line.setText(" - ".join(parts) + paused)
+
+    def _on_epoch(self, event: dict[str, Any]) -> None:
+        logs = event.get("logs") or {}
+        epoch = int(event["epoch"])
+        self.plots.add_epoch(logs)
+        steps = self._steps
+        done = self._last_step or steps or 0
+        seconds = float(event.get("seconds") or 0.0)
+        self._log(f"Epoch {epoch + 1}/{self._epochs_total} - {done}/{steps or done} - "
+                  f"{seconds_text(seconds)} - {logs_text(logs)}")
+        self._append_history_row(epoch, logs)
+        self._last_step = 0
+
+    def _on_train_end(self, event: dict[str, Any]) -> None:
+        history = event.get("history") or {}
+        self.plots.set_history(history)
+        self.plots.stop()
+        self._fill_history(history)
+        n = max((len(v) for v in history.values()), default=0)
+        elapsed = time.perf_counter() - self._began
+        reason = event.get("reason")
+        if event.get("stopped"):
+            head = f"Stopped after {n} epoch{'s' if n != 1 else ''}: {reason}."
+        else:
+            head = f"Done: {n} epoch{'s' if n != 1 else ''} in {seconds_text(elapsed)}."
+        best = best_epoch(history)
+        tail = (f" Best epoch: {best[0]} ({best[1]} {keras_number(best[2])})."
+                if best is not None else "")
+        self._log(head + tail)
+        self.progress_line.setText(head + tail)
+        if event.get("stopped") and reason and reason != "stopped by the user":
+            self._show_message(str(reason), error=True)
+
+    def _on_finished(self, result: Result) -> None:
+        self.plots.stop()
+        self.jobs_done += 1
+        if self.progress.maximum() == 0:
+            self.progress.setRange(0, 1)
+        if not result.ok:
+            self._show_message(result.error or "", error=True)
+            self._log(f"error: {result.error}")
+            self.progress_line.setText("Training did not finish; see the message above.")
+            self.window_.statusBar().showMessage("Training failed.", 8000)
+        else:
+            self.window_.statusBar().showMessage("Training finished.", 5000)
+        self._stop_requested = False
+        self._set_running(False)
+        self.finished.emit(result)
+
+    # ---- log and history -------------------------------------------------------------------------
+    def _log(self, text: str) -> None:
+        """One line at the end of the log, as plain text."""
+        doc = self.log_view.document()
+        cursor = QTextCursor(doc)
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        if not doc.isEmpty():
+            cursor.insertBlock()
+        cursor.insertText(text)
+        bar = self.log_view.verticalScrollBar()
+        bar.setValue(bar.maximum())
+
+    def _show_message(self, text: str | None, error: bool = False) -> None:
+        self.message.setStyleSheet(ERROR_STYLE if error else INFO_STYLE)
+        self.message.setText(text or "")
+        self.message.setVisible(bool(text))
+
+    def _history_columns(self, keys: Any) -> list[str]:
+        have = [self.history_table.horizontalHeaderItem(c).text()
+                for c in range(1, self.history_table.columnCount())]
+        keys = [k for k in ordered_keys(keys) if k not in have]
+        if keys or not have:
+            cols = ["epoch", *have, *keys]
+            self.history_table.setColumnCount(len(cols))
+            self.history_table.setHorizontalHeaderLabels(cols)
+            self.history_table.horizontalHeader().setSectionResizeMode(
+                QHeaderView.ResizeMode.ResizeToContents)
+        return [self.history_table.horizontalHeaderItem(c).text()
+                for c in range(self.history_table.columnCount())]
+
+    def _append_history_row(self, epoch: int, logs: dict[str, float]) -> None:
+        cols = self._history_columns(logs)
+        row = self.history_table.rowCount()
+        self.history_table.insertRow(row)
+        values = {"epoch": epoch + 1, **logs}
+        for c, key in enumerate(cols):
+            v = values.get(key)
+            text = str(v) if key == "epoch" else ("" if v is None else keras_number(float(v)))
+            item = QTableWidgetItem(text)
+            item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            if key != "epoch" and v is not None:
+                item.setToolTip(repr(float(v)))
+            self.history_table.setItem(row, c, item)
+        self.history_table.scrollToBottom()
+
+    def _fill_history(self, history: dict[str, list[float]]) -> None:
+        self.history_table.setRowCount(0)
+        self.history_table.setColumnCount(0)
+        n = max((len(v) for v in history.values()), default=0)
+        for i in range(n):
+            self._append_history_row(i, {k: v[i] for k, v in history.items() if i < len(v)})
+        best = best_epoch(history)
+        if best is not None and best[0] - 1 < self.history_table.rowCount():
+            for c in range(self.history_table.columnCount()):
+                item = self.history_table.item(best[0] - 1, c)
+                if item is not None:
+                    f = item.font()
+                    f.setBold(True)
+                    item.setFont(f)
+
+    def history(self) -> dict[str, list[float]]:
+        """The History of the current Session (all its runs)."""
+        if self.session is not None and self.session.history:
+            return {k: list(v) for k, v in self.session.history.items()}
+        return {k: list(v) for k, v in self.plots.history.items()}
+
+    def choose_export(self, kind: str) -> None:
+        project = self.doc.project
+        stem = Path(project.path).stem if project.path else "history"
+        start = str(project.base_dir / f"{stem}-history.{kind}")
+        flt = "CSV files (*.csv)" if kind == "csv" else "JSON files (*.json)"
+        path, _ = QFileDialog.getSaveFileName(self, "Export the history", start, flt)
+        if not path:
+            return
+        if not path.lower().endswith(f".{kind}"):
+            path += f".{kind}"
+        try:
+            export_history(self.history(), path)
+        except OSError as e:
+            self._show_message(f"Cannot write {path}: {e.strerror or e}; choose another folder.",
+                               error=True)
+            return
+        self.window_.statusBar().showMessage(f"History saved to {Path(path).name}.", 5000)
+
+    # ---- the trained model -----------------------------------------------------------------------
+    def _save_clicked(self) -> None:
+        """The window's File > Save model… (the Results panel's) when there is one."""
+        action = self.window_.findChild(QAction, "save_model")
+        if action is not None and action.isEnabled():
+            action.trigger()
+        else:
+            self.save_model()
+
+    def save_model(self, path: str | Path | None = None) -> bool:
+        """Save the Session's model (with its data schema) as a .keras file."""
+        if self.session is None or self.session.model is None or self.running:
+            return False
+        if path is None:
+            project = self.doc.project
+            stem = Path(project.path).stem if project.path else "model"
+            path = ask_model_path(self, str(project.base_dir / f"{stem}.keras"))
+            if path is None:
+                return False
+        from kerasgui.core.model_file import save_model
+
+        try:
+            saved = save_model(self.session.model, path, schema=self.session.schema)
+        except UserError as e:
+            self._show_message(e.message, error=True)
+            return False
+        except OSError as e:
+            self._show_message(f"Cannot save {path}: {e.strerror or e}; choose another folder.",
+                               error=True)
+            return False
+        self.window_.statusBar().showMessage(f"Model saved to {saved.name}.", 5000)
+        self._log(f"Model saved to {saved}.")
+        return True
+
+    # ---- closing ---------------------------------------------------------------------------------
+    def can_close(self) -> bool:
+        """Asked before the window closes: during training, stop (keeping the model) or stay."""
+        if not self.running:
+            return True
+        if not ask_stop_on_close(self):
+            return False
+        self.stop()
+        assert self.job is not None
+        self.job.wait()
+        if self.session is not None and self.session.model is not None \
+                and self.session.history and ask_save_on_close(self):
+            self.save_model()
+        return True
+
+    def shutdown(self) -> None:
+        """Stop a run and wait for its thread (the window is closing)."""
+        if self.running and self.session is not None:
+            self.session.request_stop()
+        if self.job is not None:
+            self.job.wait()
+        self.plots.timer.stop()
