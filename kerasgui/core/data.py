@@ -401,8 +401,10 @@ def _arrow_read(path: Path, sn: _Sniff, include: list[str], types: dict[str, str
     import pyarrow.csv as pcsv
 
     kinds = {"float32": pa.float32(), "string": pa.string()}
+    # a small file is cheaper to hand over as bytes than to open through pyarrow's file layer
+    source = path if threads else pa.BufferReader(path.read_bytes())
     return pcsv.read_csv(
-        path,
+        source,
         read_options=pcsv.ReadOptions(column_names=sn.names, skip_rows=1 if sn.header else 0,
                                       use_threads=threads),
         parse_options=pcsv.ParseOptions(delimiter=sn.delimiter, ignore_empty_lines=False,
@@ -428,7 +430,7 @@ def _fast_columns(path: Path, sn: _Sniff, include: list[str], types: dict[str, s
                 raise
             # a column numeric in the sample holds text further down: read it as text
             table = _arrow_read(path, sn, include, dict.fromkeys(include, "string"), threads)
-    except pa.ArrowException:
+    except (pa.ArrowException, OSError):
         raise _Slow from None
     n = table.num_rows
     if n == 0:
@@ -1307,7 +1309,7 @@ def read_table(path: str | Path, delimiter: str | None = None, header: bool | No
                     cols = {c: table.column(c) for c in include}
                     rows = np.arange(first, first + n, dtype=np.int64)
                     done = bool(n) and _all_blank_row(cols) is None
-            except pa.ArrowException:
+            except (pa.ArrowException, OSError):
                 pass
         if not done:
             cols, rows = _slow_columns(p, src, sn, include, allow_missing=True)
