@@ -1,0 +1,170 @@
+"""Evaluating and predicting with a trained model: load a data file the way the model was trained
+(the schema saved with it encodes raw CSV columns and class names), and run `model.evaluate` /
+`model.predict` with progress reports and a stop flag, for the window's worker thread.
+
+Loading follows `kerasgui evaluate` / `kerasgui predict`, so the window and the command line give
+the same numbers for the same files.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kerasgui.core.errors import UserError
+
+Progress = Callable[[int, int | None], None]  # (steps done, steps in all or None)
+PROGRESS_INTERVAL_S = 0.05
+
+
+class Cancelled(UserError):
+    """The user stopped an evaluation or a prediction; nothing partial is returned."""
+
+
+def source_spec(path: str | Path, schema: Any = None, *, targets: list[str] | str | None = None,
+                inputs: str | None = None) -> dict[str, Any]:
+    """A data source (DESIGN.md section 4) for one file of new data. A CSV's targets default to
+    the training targets; an .npz file's inputs to the array "x"."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    spec: dict[str, Any]
+    if suffix == ".npy":
+        spec = {"inputs": str(p)}
+        if targets:
+            spec["targets"] = targets if isinstance(targets, str) else targets[0]
+        return spec
+    if suffix == ".npz":
+        spec = {"path": str(p), "inputs": inputs or "x"}
+        if targets:
+            spec["targets"] = targets if isinstance(targets, str) else targets[0]
+        return spec
+    spec = {"path": str(p)}
+    if targets:
+        spec["targets"] = [targets] if isinstance(targets, str) else list(targets)
+    elif schema is not None and schema.targets:
+        spec["targets"] = list(schema.targets)
+    return spec
+
+
+def schema_for(schema: Any, spec: dict[str, Any]) -> Any:
+    """The training schema when it applies to this source (a CSV for a CSV-trained model), else
+    None (arrays are taken as they are, as the command line does)."""
+    if schema is None or schema.kind != "csv" or "inputs" in spec:
+        return None
+    path = str(spec.get("path", ""))
+    return schema if Path(path).suffix.lower() not in (".npy", ".npz") else None
+
+
+def load_for_model(spec: dict[str, Any], base_dir: Path, schema: Any, *,
+                   need_targets: bool) -> Any:
+    """core.data.Arrays of `spec`, encoded with the model's schema where it applies."""
+    from kerasgui.core.data import load_source
+
+    return load_source(spec, Path(base_dir), schema=schema_for(schema, spec),
+                       need_targets=need_targets)
+
+
+def _callback(kind: str, on_progress: Progress | None, stop: threading.Event | None) -> Any:
+    """A Keras callback that reports `kind` ("test" or "predict") batches and honours `stop`."""
+    import keras
+
+    class ProgressCallback(keras.callbacks.Callback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.last = 0.0
+
+        def _begin(self) -> None:
+            if stop is not None and stop.is_set():
+                setattr(self.model, "stop_evaluating" if kind == "test" else "stop_predicting",
+                        True)
+
+        def _end(self, batch: int) -> None:
+            steps = self.params.get("steps") if self.params else None
+            now = time.perf_counter()
+            if on_progress is not None and (now - self.last >= PROGRESS_INTERVAL_S
+                                            or batch + 1 == steps):
+                self.last = now
+                on_progress(batch + 1, steps)
+
+        def on_test_batch_begin(self, batch: int, logs: Any = None) -> None:
+            self._begin()
+
+        def on_predict_batch_begin(self, batch: int, logs: Any = None) -> None:
+            self._begin()
+
+        def on_test_batch_end(self, batch: int, logs: Any = None) -> None:
+            self._end(batch)
+
+        def on_predict_batch_end(self, batch: int, logs: Any = None) -> None:
+            self._end(batch)
+
+    return ProgressCallback()
+
+
+def _check(stop: threading.Event | None, what: str) -> None:
+    if stop is not None and stop.is_set():
+        raise Cancelled(f"{what} stopped; nothing was kept")
+
+
+def evaluate(model: Any, arrays: Any, batch_size: int = 32, *, on_progress: Progress | None = None,
+             stop: threading.Event | None = None) -> dict[str, float]:
+    """model.evaluate as core.training.evaluate calls it, with progress; raises Cancelled when
+    stopped (a partial score is never returned)."""
+    from kerasgui.core.errors import TrainingError
+    from kerasgui.core.training import describe_failure
+
+    if arrays.y is None:
+        raise UserError(f"{arrays.source}: evaluating needs targets, and this data has none: name "
+                        "the target columns", where=arrays.source)
+    _check(stop, "Evaluating")
+    try:
+        result = model.evaluate(arrays.x, arrays.y, batch_size=batch_size, verbose=0,
+                                return_dict=True,
+                                callbacks=[_callback("test", on_progress, stop)])
+    except Exception as e:
+        raise TrainingError(f"{arrays.source}: evaluate failed: {describe_failure(e)}") from None
+    _check(stop, "Evaluating")
+    return {k: float(v) for k, v in result.items()}
+
+
+def predict(model: Any, x: Any, batch_size: int = 32, *, on_progress: Progress | None = None,
+            stop: threading.Event | None = None) -> np.ndarray:
+    """model.predict as core.training.predict calls it, with progress; raises Cancelled when
+    stopped."""
+    from kerasgui.core.errors import TrainingError
+    from kerasgui.core.training import describe_failure
+
+    _check(stop, "Predicting")
+    try:
+        y = np.asarray(model.predict(x, batch_size=batch_size, verbose=0,
+                                     callbacks=[_callback("predict", on_progress, stop)]))
+    except Exception as e:
+        raise TrainingError(f"predict failed: {describe_failure(e)}") from None
+    _check(stop, "Predicting")
+    return y
+
+
+def model_architecture(model: Any) -> dict[str, Any]:
+    """A project's `model` value for a Keras model, so it can be edited and retrained:
+    {"layers": [compact configs]} for a Sequential model whose layers the catalog knows, else the
+    whole Keras config (keras.saving.serialize_keras_object, without its compile settings)."""
+    import keras
+
+    from kerasgui.core import catalog
+
+    if isinstance(model, keras.Sequential):
+        try:
+            layers = [{"class_name": c["class_name"],
+                       "config": catalog.compact_config(c["class_name"], c["config"])}
+                      for c in model.get_config()["layers"]]
+            return {"layers": layers}
+        except Exception:  # a nested model, or a layer outside keras.layers: keep the whole config
+            pass
+    config: dict[str, Any] = keras.saving.serialize_keras_object(model)
+    config.pop("compile_config", None)
+    return config
