@@ -4,8 +4,8 @@ summary worker.
 A panel is a QWidget class whose constructor takes the window; it edits `window.doc` (a
 ProjectDocument) through commands and redraws on `window.doc.changed`. It may connect to
 `keras_ready`, `data_changed` and `summary_ready`, and may define `can_close() -> bool` (asked
-before the window closes; e.g. "stop the training?") and `shutdown()` (stop its threads). Adding a
-panel is one line in PANELS.
+before the window closes; e.g. "stop the training?") and `shutdown()` (stop its threads), and
+`file_actions() -> list[QAction]` (added to the File menu). Adding a panel is one line in PANELS.
 
 Training data: the data panel calls `set_training_data(arrays)` (a core.data.Arrays, or None) once
 it has loaded the project's training source; `input_shape()` and `training_arrays()` then feed the
@@ -55,6 +55,7 @@ PANELS: list[tuple[str, str]] = [
     ("Compile", "kerasgui.ui.compile_panel.CompilePanel"),
     ("Data", "kerasgui.ui.data_panel.DataPanel"),
     ("Training", "kerasgui.ui.training_panel.TrainingPanel"),
+    ("Results", "kerasgui.ui.results_panel.ResultsPanel"),
 ]
 
 SUMMARY_DELAY_MS = 150
@@ -198,6 +199,11 @@ class MainWindow(QMainWindow):
                   QKeySequence.StandardKey.Save)
         self._act(file, "save_project_as", "Save &as…", self.save_project_as, "Ctrl+Shift+S")
         file.addSeparator()
+        for panel in self.panels.values():  # e.g. Results: Open model…, Save model…
+            actions = getattr(panel, "file_actions", None)
+            if actions is not None:
+                file.addActions(actions())
+                file.addSeparator()
         self._act(file, "quit", "&Quit", self.close, "Ctrl+Q")
 
         edit = mb.addMenu("&Edit")
