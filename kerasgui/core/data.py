@@ -46,6 +46,7 @@ BOM = b"\xef\xbb\xbf"
 SAMPLE_BYTES = 1 << 16        # read to guess the delimiter, the header and the column types
 LONG_SAMPLE_BYTES = 4 << 20   # more, when the first lines are very long
 THREADS_BYTES = 4 << 20       # pyarrow uses threads only for files bigger than this
+SLOW_CHECK_BYTES = 8 << 20    # the csv-module reading of a bigger file looks for problems first
 PIECEWISE_BYTES = 32 << 20    # an all-number CSV bigger than this is read piece by piece ...
 PIECE_BYTES = 16 << 20        # ... of this size, each converted at once: less memory
 MMAP_BYTES = 16 << 20         # .npy data bigger than this stays on disk (np.memmap)
@@ -241,9 +242,12 @@ def _not_csv(src: str, head: bytes) -> DataError | None:
 
 def _utf8_error(src: str, data: bytes, offset: int) -> DataError:
     row = _line_of(data, offset)
-    return DataError(f"{src}: row {row}: byte {offset} (0x{data[offset]:02x}) is not UTF-8 text; "
-                     "save the file as UTF-8 (in Excel: 'CSV UTF-8'; in LibreOffice: character set "
-                     "'Unicode (UTF-8)')", where=f"{src}:{row}")
+    return DataError(_utf8_text(src, row, offset, data[offset]), where=f"{src}:{row}")
+
+
+def _utf8_text(src: str, row: int, offset: int, byte: int) -> str:
+    return (f"{src}: row {row}: byte {offset} (0x{byte:02x}) is not UTF-8 text; save the file as "
+            "UTF-8 (in Excel: 'CSV UTF-8'; in LibreOffice: character set 'Unicode (UTF-8)')")
 
 
 def _records(text: str, delimiter: str, limit: int | None = None
@@ -414,7 +418,7 @@ def _arrow_read(path: Path, sn: _Sniff, include: list[str], types: dict[str, str
             null_values=[""], strings_can_be_null=False, quoted_strings_can_be_null=True))
 
 
-def _fast_columns(path: Path, sn: _Sniff, include: list[str], types: dict[str, str]
+def _fast_columns(path: Path, src: str, sn: _Sniff, include: list[str], types: dict[str, str]
                   ) -> tuple[dict[str, Any], np.ndarray]:
     """Columns by pyarrow and their rows, or _Slow when rows would not map to lines exactly."""
     import pyarrow as pa
@@ -441,34 +445,58 @@ def _fast_columns(path: Path, sn: _Sniff, include: list[str], types: dict[str, s
         raise _Slow  # a quoted value spans lines
     cols = {name: table.column(name) for name in include}
     del table
-    if _first_missing(cols, include) is not None:
-        raise _Slow  # an empty cell, or a blank line: the slow path tells them apart
-    return cols, np.arange(first, first + n, dtype=np.int64)
+    rows = np.arange(first, first + n, dtype=np.int64)
+    missing = _first_missing(cols, include)
+    if missing is not None:
+        # pyarrow reads a blank line as a row of empty cells; without one, rows are exact
+        if _all_blank_row(cols) is not None:
+            raise _Slow
+        raise _missing_error(src, int(rows[missing[0]]), missing[1])
+    return cols, rows
 
 
-def _slow_columns(path: Path, src: str, sn: _Sniff, include: list[str],
-                  allow_missing: bool = False) -> tuple[dict[str, Any], np.ndarray]:
-    """Columns read with Python's csv module: exact rows, exact messages."""
-    import pyarrow as pa
-
+def _slow_records(path: Path, src: str, sn: _Sniff) -> Any:
+    """(row, fields) of each data record, read with Python's csv module; raises the first problem
+    (not UTF-8, a record with the wrong number of fields, broken CSV) with its exact row."""
     try:
-        data = path.read_bytes()
+        _check_utf8(path, src)
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            yield from _records_of(csv.reader(f, delimiter=sn.delimiter), src, sn)
     except OSError as e:
         raise DataError(f"{src}: cannot read it ({e.strerror})", where=src) from None
-    bom = 3 if data.startswith(BOM) else 0
-    try:
-        text = data[bom:].decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise _utf8_error(src, data, e.start + bom) from None
-    del data
-    index = {n: i for i, n in enumerate(sn.names)}
-    wanted = [index[n] for n in include]
+
+
+def _check_utf8(path: Path, src: str) -> None:
+    """DataError naming the row and byte of the first byte that is not UTF-8 (read in pieces)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0      # bytes before this chunk
+    breaks = 0      # line breaks before this chunk
+    last = b""
+    with open(path, "rb") as f:
+        while True:
+            chunk = f.read(1 << 24)
+            pending = len(decoder.getstate()[0])
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as e:
+                before = bytes(e.object[:e.start])
+                row = breaks + _line_of(before, len(before)) - (last == b"\r" and
+                                                                before[:1] == b"\n")
+                at = offset - pending + e.start
+                raise DataError(_utf8_text(src, row, at, e.object[e.start]),
+                                where=f"{src}:{row}") from None
+            if not chunk:
+                return
+            breaks += _line_of(chunk, len(chunk)) - 1 - (last == b"\r" and chunk[:1] == b"\n")
+            offset += len(chunk)
+            last = chunk[-1:]
+
+
+def _records_of(reader: Any, src: str, sn: _Sniff) -> Any:
     m = len(sn.names)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sn.delimiter)
-    rows: list[int] = []
-    records: list[list[str]] = []
     expect = "like the header (row 1)" if sn.header else "like the first row"
     pending_header = sn.header
+    first = True
     prev = 0
     try:
         for rec in reader:
@@ -486,13 +514,52 @@ def _slow_columns(path: Path, src: str, sn: _Sniff, include: list[str],
                     src, start, f"has {len(rec)} fields, expected {m} {expect}; look for a "
                     f"missing or extra delimiter ({_delim_name(sn.delimiter)}) or an unclosed "
                     "quote on that row")
-            if not rows and not sn.header:
+            if first and not sn.header:
                 expect = f"like the first row (row {start})"
-            rows.append(start)
-            records.append([rec[j] for j in wanted])
+            first = False
+            yield start, rec
     except csv.Error as e:
         raise _row_error(src, reader.line_num, f"cannot be read as CSV ({e})") from None
-    del text
+
+
+def _missing_error(src: str, row: int, name: str) -> DataError:
+    return _cell_error(src, row, name, "the cell is empty (a missing value); fill it in or "
+                       "remove the row")
+
+
+def _slow_check(path: Path, src: str, sn: _Sniff, include: list[str]) -> None:
+    """What _slow_columns raises before it encodes anything, without keeping the records (for
+    big files): problems in reading order first, then the first empty cell."""
+    index = {n: i for i, n in enumerate(sn.names)}
+    wanted = list(zip(include, [index[n] for n in include], strict=True))
+    missing: DataError | None = None
+    found = False
+    for start, rec in _slow_records(path, src, sn):
+        found = True
+        if missing is None:
+            for name, j in wanted:
+                if not rec[j].strip(_WS):
+                    missing = _missing_error(src, start, name)
+                    break
+    if not found:
+        raise DataError(f"{src} has a header row but no data rows; add rows of data below the "
+                        "header", where=src)
+    if missing is not None:
+        raise missing
+
+
+def _slow_columns(path: Path, src: str, sn: _Sniff, include: list[str],
+                  allow_missing: bool = False) -> tuple[dict[str, Any], np.ndarray]:
+    """Columns read with Python's csv module: exact rows, exact messages."""
+    import pyarrow as pa
+
+    index = {n: i for i, n in enumerate(sn.names)}
+    wanted = [index[n] for n in include]
+    rows: list[int] = []
+    records: list[list[str]] = []
+    for start, rec in _slow_records(path, src, sn):
+        rows.append(start)
+        records.append([rec[j] for j in wanted])
     if not rows and not allow_missing:
         raise DataError(f"{src} has a header row but no data rows; add rows of data below the "
                         "header", where=src)
@@ -504,8 +571,7 @@ def _slow_columns(path: Path, src: str, sn: _Sniff, include: list[str],
     missing = None if allow_missing else _first_missing(cols, include)
     if missing is not None:
         i, name = missing
-        raise _cell_error(src, int(row_arr[i]), name, "the cell is empty (a missing value); fill "
-                          "it in or remove the row")
+        raise _missing_error(src, int(row_arr[i]), name)
     return cols, row_arr
 
 
@@ -549,9 +615,11 @@ def _read_columns(path: Path, src: str, sn: _Sniff, include: list[str],
                         "header", where=src)
     if not force_slow:
         try:
-            return _fast_columns(path, sn, include, types)
+            return _fast_columns(path, src, sn, include, types)
         except _Slow:
             pass
+    if path.stat().st_size > SLOW_CHECK_BYTES:
+        _slow_check(path, src, sn, include)  # a message costs less memory than all the records
     return _slow_columns(path, src, sn, include)
 
 
@@ -1330,11 +1398,13 @@ def read_table(path: str | Path, delimiter: str | None = None, header: bool | No
 
 def _all_blank_row(cols: dict[str, Any]) -> int | None:
     """Index of a row whose cells are all empty (a blank line, for pyarrow); None if none."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     blank = None
     for arr in cols.values():
-        m = np.asarray(pc.equal(arr, "").to_numpy(zero_copy_only=False), dtype=bool)
+        empty = pc.equal(arr, "") if pa.types.is_string(arr.type) else pc.is_null(arr)
+        m = np.asarray(empty.to_numpy(zero_copy_only=False), dtype=bool)
         blank = m if blank is None else blank & m
     if blank is None or not blank.any():
         return None

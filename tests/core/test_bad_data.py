@@ -256,3 +256,17 @@ def test_messages_name_the_file_as_the_project_does(tmp_path):
     with pytest.raises(DataError) as info:
         data.load_source({"path": "data/t.csv", "targets": ["label"]}, tmp_path)
     assert info.value.message.startswith("data/t.csv: row 5, column 'weight'")
+
+
+@pytest.mark.parametrize("nl", ["\n", "\r\n", "\r"])
+def test_bad_byte_beyond_the_first_block_names_its_row(tmp_path, monkeypatch, nl):
+    """Past the sample that is checked at once, the file is checked piece by piece."""
+    monkeypatch.setattr(data, "SLOW_CHECK_BYTES", 1000)
+    head = f"name,v{nl}" + f"abc,1{nl}" * 20000
+    (tmp_path / "late.csv").write_bytes(head.encode() + b"caf\xe9,2" + nl.encode() + b"x,3")
+    with pytest.raises(DataError) as info:
+        data.load_source({"path": "late.csv", "targets": ["v"]}, tmp_path)
+    err = info.value
+    offset = len(head.encode()) + 3
+    assert f"row 20002: byte {offset} (0xe9) is not UTF-8" in err.message
+    assert err.where == "late.csv:20002"
