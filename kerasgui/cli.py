@@ -127,6 +127,10 @@ def _versions() -> dict[str, str]:
         import tensorflow as tf
 
         info["tensorflow"] = tf.__version__
+    elif info["backend"] == "jax":
+        import jax
+
+        info["jax"] = jax.__version__
     return info
 
 
@@ -144,6 +148,12 @@ def trust_project_code(project: Any, trust: bool) -> None:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from kerasgui.core import distribution
+
+    cluster = distribution.check_cluster(args.coordinator, args.num_workers, args.worker_index)
+    if cluster is not None:
+        distribution.use_jax_backend()  # before anything imports Keras
+
     from kerasgui.core.project import Project
     from kerasgui.core.training import Session
 
@@ -152,6 +162,13 @@ def cmd_train(args: argparse.Namespace) -> int:
         if args.epochs < 1:
             raise UserError(f"--epochs must be 1 or more, not {args.epochs}")
         project.fit["epochs"] = args.epochs
+    if args.devices is not None:
+        distribution.parse(args.devices, where="--devices")
+        project.fit["distribution"] = args.devices
+    # before the backend starts its devices: "cpu:N" splits the CPU
+    distribution.prepare_devices(project.fit.get("distribution"))
+    if cluster is not None:
+        distribution.start_cluster(cluster)  # waits for every worker
     trust_project_code(project, args.trust)
     if args.resume and not args.out:
         from kerasgui.core.recovery import unfinished_runs
@@ -162,6 +179,8 @@ def cmd_train(args: argparse.Namespace) -> int:
                             f"{project.base_dir / 'runs'}")
         args.out = str(runs[0].folder)
     out = Path(args.out) if args.out else _default_out(project)
+    if cluster is not None and cluster.worker_index > 0:
+        out = out / f"worker-{cluster.worker_index}"  # worker 0 writes the outputs
     out.mkdir(parents=True, exist_ok=True)
     started = datetime.now(timezone.utc)
     session = Session(project, on_event=_print_event)
@@ -188,7 +207,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     _write_outputs(project, session, out, started)
     if session.stopped_reason:
         print(f"stopped: {session.stopped_reason}", file=sys.stderr)
-    print(f"saved model.keras, history.json and run.json in {out}")
+    if session.layout.is_chief:
+        print(f"saved model.keras, history.json and run.json in {out}")
+    else:
+        print(f"worker {session.layout.worker_index}: history.json and run.json in {out}")
     terminated = session.stopped_reason and session.stopped_reason.startswith("terminated")
     return EXIT_INTERRUPTED if interrupted or terminated else EXIT_OK
 
@@ -197,14 +219,20 @@ def _write_outputs(project: Any, session: Any, out: Path, started: datetime) -> 
     from kerasgui.core.model_file import save_model
     from kerasgui.core.project import atomic_write_text
 
-    save_model(session.model, out / "model.keras", session.schema,
-               extra={"project": project.to_dict()})
+    from kerasgui.core.distribution import local_only
+
+    chief = session.layout is None or session.layout.is_chief  # the other workers: no model file
+    if chief:
+        with local_only():
+            save_model(session.model, out / "model.keras", session.schema,
+                       extra={"project": project.to_dict()})
     atomic_write_text(out / "history.json", json.dumps(session.history, indent=1))
     metrics = None
     if session.data.test is not None and session.stopped_reason is None:
-        metrics = session.evaluate()
-        atomic_write_text(out / "metrics.json", json.dumps(metrics, indent=1))
-        print("test: " + " - ".join(f"{k}: {v:.4f}" for k, v in metrics.items()))
+        metrics = session.evaluate()  # on every worker: the workers evaluate together
+        if chief:
+            atomic_write_text(out / "metrics.json", json.dumps(metrics, indent=1))
+            print("test: " + " - ".join(f"{k}: {v:.4f}" for k, v in metrics.items()))
     _write_run(project, session, out, started, metrics=metrics,
                status="stopped" if session.stopped_reason else "finished")
 
@@ -221,8 +249,7 @@ def _write_run(project: Any, session: Any, out: Path, started: datetime, *, stat
         "project": project.to_dict(),
         "project_path": str(project.path.name) if project.path else None,
         "versions": _versions(),
-        "devices": _devices(),
-        "replicas": 1,
+        **_layout(session),
         "seed": project.fit.get("seed"),
         "epochs_requested": project.fit.get("epochs"),
         "epochs_done": session.epochs_done,
@@ -237,6 +264,16 @@ def _write_run(project: Any, session: Any, out: Path, started: datetime, *, stat
         "test_metrics": metrics,
     }
     atomic_write_text(out / "run.json", json.dumps(run, indent=1))
+
+
+def _layout(session: Any) -> dict[str, Any]:
+    """Where it ran: strategy, replicas, backend, workers, devices."""
+    if session.layout is not None:
+        return dict(session.layout.record())
+    import keras
+
+    return {"strategy": "default", "replicas": 1, "backend": keras.backend.backend(),
+            "num_workers": 1, "worker_index": 0, "devices": _devices()}
 
 
 def _devices() -> list[str]:

@@ -77,6 +77,7 @@ class Session:
         self.steps_per_execution = 1
         self.fit_seconds = 0.0
         self.out_dir: Path | None = None
+        self.layout: Any = None  # distribution.Layout: devices, replicas, workers
         self._stop = threading.Event()
         self._running = threading.Event()  # set = not paused
         self._running.set()
@@ -107,9 +108,14 @@ class Session:
     # ---- setup --------------------------------------------------------------------------------------
     def prepare(self) -> None:
         """Load the data, build the model (seeded), adapt Normalization layers, compile."""
+        from kerasgui.core import distribution
         from kerasgui.core.builder import build_model, check_targets
         from kerasgui.core.data import load_project_data
 
+        # first: splitting the CPU into devices must happen before the backend starts them
+        self.layout = distribution.make_layout(self.project.fit.get("distribution"))
+        batch = int(self.project.fit.get("batch_size", 32))
+        self.layout.check_batch_size(batch)
         self.data = load_project_data(self.project)
         for w in self.data.warnings:
             self.on_event({"type": "log", "text": f"warning: {w}"})
@@ -117,18 +123,20 @@ class Session:
 
         train = self.data.train
         seed = self.project.fit.get("seed")
-        if seed is not None:
-            # Build once unseeded: first-time work (caches in Keras and the catalog) may draw random
-            # numbers, and the seeded build must draw exactly what a plain Keras script draws.
-            build_model(self.project, train.schema.input_shape)
-            keras.utils.set_random_seed(int(seed))
-        self.model = build_model(self.project, train.schema.input_shape)
-        check_targets(self.project, self.model, train)
-        self._adapt_normalization(train.x)
-        batch = int(self.project.fit.get("batch_size", 32))
-        steps = max(1, math.ceil(len(train.x) / batch))
-        self.steps_per_execution = choose_steps_per_execution(self.model, batch, steps)
-        self._compile()
+        with self.layout.scope():  # MirroredStrategy: variables live on every replica
+            if seed is not None:
+                # Build once unseeded: first-time work (caches in Keras and the catalog) may draw
+                # random numbers, and the seeded build must draw exactly what a plain Keras script
+                # draws.
+                build_model(self.project, train.schema.input_shape)
+                keras.utils.set_random_seed(int(seed))
+            self.model = build_model(self.project, train.schema.input_shape)
+            check_targets(self.project, self.model, train)
+            self._adapt_normalization(train.x)
+            steps = self.layout.steps(len(train.x), batch)
+            self.steps_per_execution = self.layout.steps_per_execution(
+                choose_steps_per_execution(self.model, batch, steps))
+            self._compile()
 
     def _adapt_normalization(self, x: Any) -> None:
         """A Normalization layer that sees the raw inputs is adapted on the training inputs."""
@@ -137,6 +145,11 @@ class Session:
         first = self.model.layers[0] if self.model.layers else None
         if isinstance(first, keras.layers.Normalization):
             first.adapt(np.asarray(x))
+
+    def _layout(self) -> Any:
+        from kerasgui.core.distribution import Layout
+
+        return self.layout if self.layout is not None else Layout()
 
     def _compile(self) -> None:
         from kerasgui.core.compile_spec import resolve_loss, resolve_metrics, resolve_optimizer
@@ -217,11 +230,10 @@ class Session:
         error: BaseException | None = None
         try:
             self.model.fit(
-                train.x, train.y,
-                batch_size=int(fit.get("batch_size", 32)),
+                **self._layout().fit_inputs(train, val, batch_size=int(fit.get("batch_size", 32)),
+                                         shuffle=bool(fit.get("shuffle", True)),
+                                         seed=fit.get("seed")),
                 epochs=epochs, initial_epoch=initial,
-                shuffle=bool(fit.get("shuffle", True)),
-                validation_data=(val.x, val.y) if val is not None and len(val.x) else None,
                 callbacks=self._callbacks(out_dir),
                 verbose=verbose,
             )
@@ -253,20 +265,23 @@ class Session:
         if arrays is None:
             raise UserError("there is no test data to evaluate on: choose a test file",
                             where="data.test")
-        return evaluate(self.model, arrays, batch_size or int(self.project.fit.get("batch_size", 32)))
+        batch_size = batch_size or int(self.project.fit.get("batch_size", 32))
+        return evaluate(self.model, arrays, batch_size, layout=self._layout())
 
     def predict(self, x: Any, batch_size: int | None = None) -> np.ndarray:
         return predict(self.model, x, batch_size or int(self.project.fit.get("batch_size", 32)))
 
 
-def evaluate(model: Any, arrays: Any, batch_size: int = 32) -> dict[str, float]:
-    """model.evaluate as a dict of floats; the targets must be there."""
+def evaluate(model: Any, arrays: Any, batch_size: int = 32, layout: Any = None) -> dict[str, float]:
+    """model.evaluate as a dict of floats; the targets must be there. With a `layout` (a
+    distribution.Layout), the data is fed the way its devices and workers need."""
     if arrays.y is None:
         raise UserError(f"{arrays.source}: evaluating needs targets, and this data has none: name "
                         "the target columns", where=arrays.source)
+    inputs = (layout.eval_inputs(arrays.x, arrays.y, batch_size) if layout is not None else
+              {"x": arrays.x, "y": arrays.y, "batch_size": batch_size})
     try:
-        result = model.evaluate(arrays.x, arrays.y, batch_size=batch_size, verbose=0,
-                                return_dict=True)
+        result = model.evaluate(**inputs, verbose=0, return_dict=True)
     except Exception as e:
         raise TrainingError(f"{arrays.source}: evaluate failed: {describe_failure(e)}") from None
     return {k: float(v) for k, v in result.items()}
