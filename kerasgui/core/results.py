@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,9 @@ from kerasgui.core.errors import UserError
 
 Progress = Callable[[int, int | None], None]  # (steps done, steps in all or None)
 PROGRESS_INTERVAL_S = 0.05
+
+
+CANCELLED = "cancelled"  # Cancelled.where
 
 
 class Cancelled(UserError):
@@ -108,7 +112,7 @@ def _callback(kind: str, on_progress: Progress | None, stop: threading.Event | N
 
 def _check(stop: threading.Event | None, what: str) -> None:
     if stop is not None and stop.is_set():
-        raise Cancelled(f"{what} stopped; nothing was kept")
+        raise Cancelled(f"{what} stopped; nothing was kept", where=CANCELLED)
 
 
 def evaluate(model: Any, arrays: Any, batch_size: int = 32, *, on_progress: Progress | None = None,
@@ -168,3 +172,77 @@ def model_architecture(model: Any) -> dict[str, Any]:
     config: dict[str, Any] = keras.saving.serialize_keras_object(model)
     config.pop("compile_config", None)
     return config
+
+
+@dataclass
+class Outcome:
+    """What an Evaluate or Predict job returns (plain data: numbers, strings, NumPy arrays)."""
+
+    kind: str                        # "evaluate" or "predict"
+    source: str                      # the data file's name, for labels
+    path: str                        # the data file
+    n: int
+    rows: np.ndarray                 # file row number of each sample
+    metrics: dict[str, float] = field(default_factory=dict)
+    table: Any = None                # core.predictions.Predictions
+    inspection: Any = None           # core.inspect.Classification | Regression | None
+    inspect_note: str | None = None  # why there is no inspection
+    inputs: tuple[list[str], list[np.ndarray]] = ([], [])
+    actual: list[tuple[str, np.ndarray]] = field(default_factory=list)
+
+
+def samples(n: int) -> str:
+    return f"{n:,} sample{'s' if n != 1 else ''}"
+
+
+def run(kind: str, model: Any, schema: Any, spec: dict[str, Any], base: Path, batch_size: int,
+        *, stop: threading.Event | None = None,
+        emit: Callable[[dict[str, Any]], None] | None = None) -> Outcome:
+    """What the window's Evaluate ("evaluate") and Predict ("predict") run in their worker: load
+    the data as the model was trained, evaluate (and predict, to inspect the errors) or predict.
+    `emit` gets {"type": "stage", "text"} and {"type": "progress", "done", "total", "text"}."""
+    from kerasgui.core import inspect as ins
+    from kerasgui.core.predictions import predictions_table
+
+    emit = emit or (lambda e: None)
+
+    path = Path(base) / str(spec.get("path") or spec.get("inputs"))
+    source = path.name
+    emit({"type": "stage", "text": f"Loading {source}…"})
+    arrays = load_for_model(spec, base, schema, need_targets=kind == "evaluate")
+    n = len(arrays)
+
+    def progress(what: str) -> Any:
+        return lambda done, total: emit({"type": "progress", "done": done, "total": total,
+                                         "text": what})
+
+    out = Outcome(kind, source, str(path), n, np.asarray(arrays.rows))
+    if kind == "evaluate":
+        emit({"type": "stage", "text": f"Evaluating on {samples(n)}…"})
+        out.metrics = evaluate(model, arrays, batch_size, stop=stop,
+                                       on_progress=progress(f"Evaluating {source}"))
+    emit({"type": "stage", "text": f"Predicting {samples(n)}…"})
+    y = predict(model, arrays.x, batch_size, stop=stop,
+                        on_progress=progress(f"Predicting {source}"))
+    table_schema = arrays.schema
+    out.table = predictions_table(y, table_schema)
+    out.inputs = ins.input_columns(arrays.x, table_schema)
+    if arrays.y is not None:
+        names = table_schema.class_names
+        try:
+            out.inspection = ins.inspect(arrays.y, y, names, list(table_schema.targets))
+        except UserError as e:
+            out.inspect_note = e.message
+        yt = np.asarray(arrays.y)
+        if names:
+            out.actual = [("actual", np.asarray(names, dtype=object)[yt.reshape(-1)])]
+        else:
+            flat = yt.reshape(len(yt), -1)
+            tn = list(table_schema.targets)
+            if len(tn) != flat.shape[1]:
+                tn = ["actual"] if flat.shape[1] == 1 else [f"actual_{j}"
+                                                           for j in range(flat.shape[1])]
+            else:
+                tn = [f"actual_{t}" for t in tn]
+            out.actual = [(t, flat[:, j]) for j, t in enumerate(tn)]
+    return out

@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QFont
 from PySide6.QtWidgets import (
@@ -45,7 +43,9 @@ from PySide6.QtWidgets import (
 )
 
 from kerasgui.core.errors import UserError
-from kerasgui.ui.confusion_view import ConfusionView, fmt_value
+from kerasgui.core.results import CANCELLED, Outcome, run, samples
+from kerasgui.ui.confusion_view import ConfusionView
+from kerasgui.ui.predictions_view import PredictionsView
 from kerasgui.ui.regression_view import RegressionView
 from kerasgui.ui.worker import Job, Result
 
@@ -56,79 +56,9 @@ log = logging.getLogger(__name__)
 
 MODEL_FILTER = "Keras models (*.keras);;All files (*)"
 DATA_FILTER = "Data files (*.csv *.tsv *.txt *.npy *.npz);;All files (*)"
-SHOWN_ROWS = 100  # rows of predictions shown in the table (all of them are exported)
 ERROR_STYLE = "color: #8a0010;"
 INFO_STYLE = "color: #333;"
 TEST, CHOOSE = "test", "choose"
-
-
-@dataclass
-class Outcome:
-    """What an Evaluate or Predict job returns (plain data: numbers, strings, NumPy arrays)."""
-
-    kind: str                        # "evaluate" or "predict"
-    source: str                      # the data file, for labels
-    n: int
-    rows: np.ndarray                 # file row number of each sample
-    metrics: dict[str, float] = field(default_factory=dict)
-    table: Any = None                # core.predictions.Predictions
-    inspection: Any = None           # core.inspect.Classification | Regression | None
-    inspect_note: str | None = None  # why there is no inspection
-    inputs: tuple[list[str], list[np.ndarray]] = ([], [])
-    actual: list[tuple[str, np.ndarray]] = field(default_factory=list)
-
-
-def _samples(n: int) -> str:
-    return f"{n:,} sample{'s' if n != 1 else ''}"
-
-
-def run_job(kind: str, model: Any, schema: Any, spec: dict[str, Any], base: Path,
-            batch_size: int, stop: threading.Event, emit: Any) -> Outcome:
-    """The worker's function: load the data as the model was trained, then evaluate (and predict,
-    to inspect the errors) or predict."""
-    from kerasgui.core import inspect as ins
-    from kerasgui.core import results
-    from kerasgui.core.predictions import predictions_table
-
-    source = Path(str(spec.get("path") or spec.get("inputs"))).name
-    emit({"type": "stage", "text": f"Loading {source}…"})
-    arrays = results.load_for_model(spec, base, schema, need_targets=kind == "evaluate")
-    n = len(arrays)
-
-    def progress(what: str) -> Any:
-        return lambda done, total: emit({"type": "progress", "done": done, "total": total,
-                                         "text": what})
-
-    out = Outcome(kind, source, n, np.asarray(arrays.rows))
-    if kind == "evaluate":
-        emit({"type": "stage", "text": f"Evaluating on {_samples(n)}…"})
-        out.metrics = results.evaluate(model, arrays, batch_size, stop=stop,
-                                       on_progress=progress(f"Evaluating {source}"))
-    emit({"type": "stage", "text": f"Predicting {_samples(n)}…"})
-    y = results.predict(model, arrays.x, batch_size, stop=stop,
-                        on_progress=progress(f"Predicting {source}"))
-    table_schema = arrays.schema
-    out.table = predictions_table(y, table_schema)
-    out.inputs = ins.input_columns(arrays.x, table_schema)
-    if arrays.y is not None:
-        names = table_schema.class_names
-        try:
-            out.inspection = ins.inspect(arrays.y, y, names, list(table_schema.targets))
-        except UserError as e:
-            out.inspect_note = e.message
-        yt = np.asarray(arrays.y)
-        if names:
-            out.actual = [("actual", np.asarray(names, dtype=object)[yt.reshape(-1)])]
-        else:
-            flat = yt.reshape(len(yt), -1)
-            tn = list(table_schema.targets)
-            if len(tn) != flat.shape[1]:
-                tn = ["actual"] if flat.shape[1] == 1 else [f"actual_{j}"
-                                                           for j in range(flat.shape[1])]
-            else:
-                tn = [f"actual_{t}" for t in tn]
-            out.actual = [(t, flat[:, j]) for j, t in enumerate(tn)]
-    return out
 
 
 class ResultsPanel(QWidget):
@@ -273,8 +203,7 @@ class ResultsPanel(QWidget):
         self.predictions_caption = QLabel("")
         self.predictions_caption.setObjectName("predictions_caption")
         self.predictions_caption.setWordWrap(True)
-        self.predictions_view = self._table("predictions_table",
-                                            "The inputs and the model's predictions")
+        self.predictions_view = PredictionsView()
         self.export_csv = self._button("export_predictions_csv", "Export CSV…",
                                        "Export the predictions as CSV",
                                        lambda: self.choose_export("csv"),
@@ -639,7 +568,7 @@ class ResultsPanel(QWidget):
     def _start(self, kind: str, spec: dict[str, Any], base: Path) -> bool:
         model, schema, batch = self.model, self.schema, int(self.batch_size.value())
         self._stop = stop = threading.Event()
-        job = Job(lambda emit: run_job(kind, model, schema, spec, base, batch, stop, emit),
+        job = Job(lambda emit: run(kind, model, schema, spec, base, batch, stop=stop, emit=emit),
                   name=f"kerasgui-{kind}", parent=self)
         job.event.connect(self._on_event)
         job.finished.connect(self._on_finished)
@@ -701,8 +630,8 @@ class ResultsPanel(QWidget):
             if out.inspection is not None or out.inspect_note:
                 self._show_inspection(out)
             what = "Evaluated" if out.kind == "evaluate" else "Predicted"
-            self._set_status(f"{what} {_samples(out.n)} of {out.source}.")
-        elif result.error and "stopped; nothing was kept" in result.error:
+            self._set_status(f"{what} {samples(out.n)} of {out.source}.")
+        elif result.where == CANCELLED:
             self._set_status(result.error + ".")
         else:
             self._set_status(result.error or "", error=True)
@@ -716,7 +645,7 @@ class ResultsPanel(QWidget):
 
     # ---- showing ---------------------------------------------------------------------------------
     def _show_metrics(self, out: Outcome) -> None:
-        self.metrics_caption.setText(f"On {out.source} ({_samples(out.n)}):")
+        self.metrics_caption.setText(f"On {out.source} ({samples(out.n)}):")
         self.metrics_table.setRowCount(len(out.metrics))
         ordered = sorted(out.metrics.items(), key=lambda kv: kv[0] != "loss")
         for r, (k, v) in enumerate(ordered):
@@ -732,56 +661,21 @@ class ResultsPanel(QWidget):
         return dict(self.evaluation.metrics) if self.evaluation is not None else {}
 
     def _show_predictions(self, out: Outcome) -> None:
-        table = out.table
-        in_names, in_cols = out.inputs
-        cols = ["file row", *in_names, *[a for a, _ in out.actual], *table.columns]
-        shown = min(SHOWN_ROWS, out.n)
-        self.predictions_view.clear()
-        self.predictions_view.setColumnCount(len(cols))
-        self.predictions_view.setHorizontalHeaderLabels(cols)
-        self.predictions_view.setRowCount(shown)
-        first_pred = 1 + len(in_names) + len(out.actual)
-        bold = QFont(self.predictions_view.font())
-        bold.setBold(True)
-        for i in range(shown):
-            values: list[Any] = [int(out.rows[i]), *[c[i] for c in in_cols],
-                                 *[a[i] for _, a in out.actual],
-                                 *[c[i] for c in table.values]]
-            for j, v in enumerate(values):
-                if isinstance(v, str):
-                    text = v
-                elif j == 0:
-                    text = str(v)
-                elif table.class_index is not None and j > first_pred:
-                    text = f"{float(v):.3f}"
-                else:
-                    text = fmt_value(v)
-                item = QTableWidgetItem(text)
-                if not isinstance(v, str):
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight
-                                          | Qt.AlignmentFlag.AlignVCenter)
-                if j == first_pred:
-                    item.setFont(bold)
-                self.predictions_view.setItem(i, j, item)
-        self.predictions_view.resizeColumnsToContents()
+        shown = self.predictions_view.show_outcome(out)
         more = (f" (the first {shown} are shown; Export writes all of them)"
                 if out.n > shown else "")
-        self.predictions_caption.setText(f"{_samples(out.n)} of {out.source} predicted{more}. "
+        self.predictions_caption.setText(f"{samples(out.n)} of {out.source} predicted{more}. "
                                          "The inputs are on the left, the answers on the right.")
 
     def prediction_rows(self) -> list[list[str]]:
         """The predictions table as text (header first), as shown."""
-        t = self.predictions_view
-        header = [t.horizontalHeaderItem(c).text() for c in range(t.columnCount())]
-        return [header] + [[t.item(r, c).text() if t.item(r, c) else ""
-                            for c in range(t.columnCount())] for r in range(t.rowCount())]
+        return self.predictions_view.text_rows()
 
     def choose_export(self, kind: str) -> None:
         if self.prediction is None:
             return
         stem = Path(self.prediction.source).stem
-        start = str(Path(self.predict_file.text().strip() or self.doc.project.base_dir).parent
-                    / f"{stem}-predictions.{kind}")
+        start = str(Path(self.prediction.path).parent / f"{stem}-predictions.{kind}")
         flt = "CSV files (*.csv)" if kind == "csv" else "NumPy arrays (*.npy)"
         path, _ = QFileDialog.getSaveFileName(self, "Export the predictions", start, flt)
         if not path:
@@ -822,7 +716,7 @@ class ResultsPanel(QWidget):
             self.inspect_stack.setCurrentWidget(self.placeholder)
             return
         kind = "classifier" if isinstance(r, Classification) else "regression"
-        self.inspect_caption.setText(f"On {out.source} ({_samples(out.n)} with known answers), "
+        self.inspect_caption.setText(f"On {out.source} ({samples(out.n)} with known answers), "
                                      f"as a {kind}:")
         if isinstance(r, Classification):
             self.confusion.show_classification(r, out.rows, out.inputs)

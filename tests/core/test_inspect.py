@@ -125,3 +125,14 @@ def test_evaluate_and_predict_with_progress_equal_keras(tmp_path):
     stop.set()
     with pytest.raises(results.Cancelled):
         results.predict(model, x, 10, stop=stop)
+
+    # what the window's Evaluate runs: load, evaluate, predict, inspect
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", y)
+    spec = results.source_spec("x.npy", targets="y.npy")
+    events = []
+    out = results.run("evaluate", model, None, spec, tmp_path, 10, emit=events.append)
+    assert out.metrics == pytest.approx(got)
+    assert isinstance(out.inspection, ins.Classification)
+    assert out.inspection.matrix.sum() == 100 and out.n == 100 and out.rows[0] == 1
+    assert {e["type"] for e in events} == {"stage", "progress"}
