@@ -326,11 +326,12 @@ def _shared_seed(seed: int | None) -> int:
     keras.distribution.initialize has run)."""
     if seed is not None:
         return int(seed)
-    from keras.src.utils import rng_utils
+    from keras.src.utils import rng_utils  # no public getter in Keras 3
 
     global_seed = rng_utils.get_random_seed()
-    return int(global_seed) if global_seed is not None else int(np.random.SeedSequence().entropy
-                                                                % 2**31)
+    if global_seed is not None:
+        return int(global_seed)
+    return int(np.random.default_rng().integers(2**31))  # one process: any seed will do
 
 
 def make_layout(spec: Any, where: str = WHERE) -> Layout:
