@@ -48,7 +48,7 @@ LONG_SAMPLE_BYTES = 4 << 20   # more, when the first lines are very long
 THREADS_BYTES = 4 << 20       # pyarrow uses threads only for files bigger than this
 SLOW_CHECK_BYTES = 8 << 20    # the csv-module reading of a bigger file looks for problems first
 PIECEWISE_BYTES = 32 << 20    # an all-number CSV bigger than this is read piece by piece ...
-PIECE_BYTES = 16 << 20        # ... of this size, each converted at once: less memory
+PIECE_BYTES = 8 << 20         # ... of this size, each converted at once: less memory
 MMAP_BYTES = 16 << 20         # .npy data bigger than this stays on disk (np.memmap)
 MAX_CATEGORIES = 1000         # a text feature with more distinct values is refused (one-hot width)
 NPY_MAGIC = b"\x93NUMPY"
@@ -370,7 +370,7 @@ def _sniff(path: Path, src: str, delimiter: str | None, header: bool | None) -> 
         numeric.append(bool(vals) and all(_NUMBER.fullmatch(v) for v in vals))
     fast_ok = recs[0][0] == 1 and recs[0][1] == 1
     return _Sniff(delimiter, header, names, numeric, fast_ok, bool(data) or not whole,
-                  len(body) / max(1, recs[-1][1]))
+                  len(body) / max(1, _line_of(body, len(body)) - 1))
 
 
 # ---- CSV: reading --------------------------------------------------------------------------------
@@ -825,9 +825,12 @@ def _numbers_by_piece(path: Path, src: str, sn: _Sniff, feats: list[str], target
                 carry = end
                 continue
             try:
+                # small blocks keep every core busy on one piece; the system allocator gives
+                # the parser's buffers back (pyarrow's pool keeps them per thread)
                 table = pcsv.read_csv(
                     pa.BufferReader(pa.py_buffer(memoryview(buf)[:cut])),
-                    read_options=pcsv.ReadOptions(column_names=sn.names,
+                    memory_pool=pa.system_memory_pool(),
+                    read_options=pcsv.ReadOptions(column_names=sn.names, block_size=1 << 19,
                                                   skip_rows=1 if sn.header and first else 0),
                     parse_options=pcsv.ParseOptions(delimiter=sn.delimiter,
                                                     ignore_empty_lines=False),
@@ -1130,7 +1133,8 @@ def _as_float32(a: np.ndarray, src: str) -> np.ndarray:
         raise DataError(f"{src} holds a single number, not one row per sample; save an array "
                         "whose first axis is the samples", where=src)
     if a.dtype != np.float32:
-        a = np.asarray(a, dtype=np.float32)
+        with np.errstate(over="ignore", invalid="ignore"):  # too big for float32: inf, named below
+            a = np.asarray(a, dtype=np.float32)
     bad = _first_nonfinite(a)
     if bad is not None:
         v = a[bad]
