@@ -274,13 +274,28 @@ class Layout:
                     "validation_data": (val.x, val.y) if has_val else None}
         self.check_batch_size(batch_size)
         return {"x": self.dataset(train.x, train.y, batch_size, shuffle=shuffle, seed=seed),
+                "shuffle": False,  # the dataset shuffles, the same way on every worker
                 "validation_data": self.dataset(val.x, val.y, batch_size) if has_val else None}
 
     def eval_inputs(self, x: Any, y: Any, batch_size: int) -> dict[str, Any]:
-        """Keyword arguments for model.evaluate."""
-        if not self.sharded_input:
+        """Keyword arguments for model.evaluate (run it inside `local()`): the arrays, or with
+        several workers, each worker's share of them (every worker must evaluate)."""
+        if self.num_workers == 1:
             return {"x": x, "y": y, "batch_size": batch_size}
         return {"x": self.dataset(x, y, batch_size)}
+
+    def local(self) -> contextlib.AbstractContextManager[None]:
+        """For predict and evaluate in one process: leave JAX's DataParallel for the block, so any
+        number of samples works (the weights stay where they are). A multi-worker run keeps it:
+        its arrays span the workers."""
+        if self.strategy != "DataParallel" or self.num_workers > 1:
+            return contextlib.nullcontext()
+        return _without_distribution()
+
+    def check_can_predict(self) -> None:
+        if self.num_workers > 1:
+            raise UserError("predicting is not done during a run on several machines: predict "
+                            "with the saved model.keras on one machine (kerasgui predict)")
 
     def usable(self, n: int) -> int:
         """How many of n samples an epoch uses: every batch must split evenly between the devices,
@@ -491,6 +506,12 @@ def local_only() -> Iterator[None]:
     if _cluster is None:
         yield
         return
+    with _without_distribution():
+        yield
+
+
+@contextlib.contextmanager
+def _without_distribution() -> Iterator[None]:
     import keras
 
     current = keras.distribution.distribution()

@@ -6,6 +6,7 @@ line can print them. Stop and pause are `threading.Event`s checked by a Keras ca
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import shutil
@@ -269,7 +270,8 @@ class Session:
         return evaluate(self.model, arrays, batch_size, layout=self._layout())
 
     def predict(self, x: Any, batch_size: int | None = None) -> np.ndarray:
-        return predict(self.model, x, batch_size or int(self.project.fit.get("batch_size", 32)))
+        return predict(self.model, x, batch_size or int(self.project.fit.get("batch_size", 32)),
+                       layout=self._layout())
 
 
 def evaluate(model: Any, arrays: Any, batch_size: int = 32, layout: Any = None) -> dict[str, float]:
@@ -281,15 +283,19 @@ def evaluate(model: Any, arrays: Any, batch_size: int = 32, layout: Any = None) 
     inputs = (layout.eval_inputs(arrays.x, arrays.y, batch_size) if layout is not None else
               {"x": arrays.x, "y": arrays.y, "batch_size": batch_size})
     try:
-        result = model.evaluate(**inputs, verbose=0, return_dict=True)
+        with layout.local() if layout is not None else contextlib.nullcontext():
+            result = model.evaluate(**inputs, verbose=0, return_dict=True)
     except Exception as e:
         raise TrainingError(f"{arrays.source}: evaluate failed: {describe_failure(e)}") from None
     return {k: float(v) for k, v in result.items()}
 
 
-def predict(model: Any, x: Any, batch_size: int = 32) -> np.ndarray:
+def predict(model: Any, x: Any, batch_size: int = 32, layout: Any = None) -> np.ndarray:
+    if layout is not None:
+        layout.check_can_predict()
     try:
-        return np.asarray(model.predict(x, batch_size=batch_size, verbose=0))
+        with layout.local() if layout is not None else contextlib.nullcontext():
+            return np.asarray(model.predict(x, batch_size=batch_size, verbose=0))
     except Exception as e:
         raise TrainingError(f"predict failed: {describe_failure(e)}") from None
 

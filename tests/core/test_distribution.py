@@ -223,3 +223,24 @@ def test_two_workers_on_this_machine(tmp_path, single_process_val_accuracy):
     assert len(histories[0]["loss"]) == EPOCHS
     val = histories[0]["val_binary_accuracy"][-1]
     assert val > 0.9 and val >= single_process_val_accuracy - 0.05
+
+
+def test_predict_and_evaluate_leave_the_distribution_in_one_process_only():
+    import keras
+
+    one = Layout(strategy="DataParallel", backend="jax", replicas=2)
+    workers = Layout(strategy="DataParallel", backend="jax", replicas=2, num_workers=2)
+    marker = object()
+    keras.distribution.set_distribution(marker)
+    try:
+        with one.local():
+            assert keras.distribution.distribution() is None  # any number of samples works
+        assert keras.distribution.distribution() is marker
+        with workers.local():
+            assert keras.distribution.distribution() is marker  # arrays span the workers
+    finally:
+        keras.distribution.set_distribution(None)
+    assert one.eval_inputs("x", "y", 8) == {"x": "x", "y": "y", "batch_size": 8}
+    one.check_can_predict()
+    with pytest.raises(UserError, match="kerasgui predict"):
+        workers.check_can_predict()
