@@ -465,3 +465,27 @@ def test_cli_export(tmp_path):
     text = out.read_text(encoding="utf-8")
     assert "keras.Model(inputs, outputs" in text
     assert "penguins.csv" in text
+
+
+def test_full_layer_configs_are_written_compactly(tmp_path):
+    """A stack as model.get_config()["layers"] gives it (names, dtype policies, every default)
+    is written as a person would write it, with the same initial weights."""
+    import keras
+
+    np.save(tmp_path / "x.npy", np.zeros((10, 5), dtype="float32"))
+    np.save(tmp_path / "y.npy", np.zeros((10, 1), dtype="float32"))
+    model = keras.Sequential([keras.Input(shape=(5,)),
+                              keras.layers.Dense(6, activation="tanh",
+                                                 kernel_initializer="he_uniform"),
+                              keras.layers.Dense(1, bias_initializer="ones")])
+    layers = json.loads(json.dumps(model.get_config()["layers"]))
+    project = _project(tmp_path, {
+        "model": {"layers": [{k: v for k, v in layer.items() if k != "build_config"}
+                             for layer in layers]},
+        "data": {"train": {"inputs": "x.npy", "targets": "y.npy"}, "validation": None},
+    })
+    text = export_script(project, "sequential", script_dir=tmp_path)
+    assert 'keras.layers.Dense(6, activation="tanh", kernel_initializer="he_uniform")' in text
+    assert 'keras.layers.Dense(1, bias_initializer="ones")' in text
+    assert "model = build_model((5,))" in text
+    _same_initial_weights(project, tmp_path, (5,))
