@@ -59,8 +59,8 @@ class TrainingPlots(QWidget):
         super().__init__(parent)
         self.setObjectName("training_plots")
         self.history: dict[str, list[float]] = {}
-        self.batch_x: list[float] = []
-        self.batch_y: list[float] = []
+        self._batch = np.empty((2, 1024))  # x and y of every batch point; grows by doubling
+        self._batches = 0
         self._dirty = False
         self.plots: dict[str, pg.PlotItem] = {}
         self._curves: dict[str, pg.PlotDataItem] = {}
@@ -100,7 +100,7 @@ class TrainingPlots(QWidget):
     def reset(self) -> None:
         """Forget everything (a new training run)."""
         self.history = {}
-        self.batch_x, self.batch_y = [], []
+        self._batch, self._batches = np.empty((2, 1024)), 0
         self.canvas.clear()
         self.plots.clear()
         self._curves.clear()
@@ -115,8 +115,10 @@ class TrainingPlots(QWidget):
         if loss is None:
             return
         x = epoch + (step / steps if steps else 0.0)
-        self.batch_x.append(float(x))
-        self.batch_y.append(float(loss))
+        if self._batches == self._batch.shape[1]:  # amortised: no list to convert at each redraw
+            self._batch = np.concatenate([self._batch, np.empty_like(self._batch)], axis=1)
+        self._batch[:, self._batches] = (x, loss)
+        self._batches += 1
         self._dirty = True
 
     def add_epoch(self, logs: dict[str, float]) -> None:
@@ -134,6 +136,15 @@ class TrainingPlots(QWidget):
         """The whole History so far (at the end of a run): the curves hold exactly these values."""
         self.history = {k: [float(v) for v in vs] for k, vs in history.items()}
         self._dirty = True
+
+    @property
+    def batch_x(self) -> np.ndarray:
+        """The per-batch points' x (fractional epochs), a view of the points so far."""
+        return self._batch[0, :self._batches]
+
+    @property
+    def batch_y(self) -> np.ndarray:
+        return self._batch[1, :self._batches]
 
     @property
     def epochs(self) -> int:
@@ -159,9 +170,8 @@ class TrainingPlots(QWidget):
         for key, values in self.history.items():
             curve = self._ensure_curve(key)
             curve.setData(x[: len(values)], np.asarray(values, dtype=float))
-        if self.batch_x:
-            self._ensure_curve(BATCH_CURVE).setData(np.asarray(self.batch_x),
-                                                    np.asarray(self.batch_y))
+        if self._batches:
+            self._ensure_curve(BATCH_CURVE).setData(self.batch_x, self.batch_y)
         self._draw_best()
 
     def _ensure_plot(self, family: str, placeholder: bool = False) -> pg.PlotItem:
@@ -192,8 +202,6 @@ class TrainingPlots(QWidget):
         if name == BATCH_CURVE:
             plot = self._ensure_plot("loss")
             curve = pg.PlotDataItem(name=name, pen=pg.mkPen(BATCH_COLOR, width=1))
-            curve.setDownsampling(auto=True, method="peak")
-            curve.setClipToView(True)
             curve.setZValue(-10)
         else:
             plot = self._ensure_plot(family_of(name))
@@ -202,7 +210,10 @@ class TrainingPlots(QWidget):
             curve = pg.PlotDataItem(name=name, pen=pg.mkPen(color, width=2, style=style),
                                     symbol="o", symbolSize=6, symbolBrush=color,
                                     symbolPen=pg.mkPen(color))
-        plot.addItem(curve)
+        plot.addItem(curve)  # (which gives the curve the plot's downsampling and clipping)
+        if name == BATCH_CURVE:  # ~2 points per pixel column, only the visible range
+            curve.setDownsampling(auto=True, method="peak")
+            curve.setClipToView(True)
         self._curves[name] = curve
         return curve
 
