@@ -1166,6 +1166,13 @@ def _show(values: list[str], limit: int = 8) -> str:
     return shown + (f", ... ({len(values)} in all)" if len(values) > limit else "")
 
 
+def _same_way(plan: Plan) -> str:
+    schema = plan.train.schema
+    if any(f.kind == "category" for f in schema.features) or schema.class_names is not None:
+        return "encoded with the training file's categories and class names."
+    return "read the same way."
+
+
 def _main(out: Lines, plan: Plan) -> None:
     project = plan.project
     fit = project.fit
@@ -1197,11 +1204,11 @@ def _main(out: Lines, plan: Plan) -> None:
                 out.add("x_val, y_val = x[n_train:], y[n_train:]")
             has_val = True
         elif "validation" in plan.sources:
-            out.comment("Validation: its own file, encoded with the training file's categories.")
+            out.comment("Validation: its own file, " + _same_way(plan))
             _load_lines(out, plan.sources["validation"], "x_val", "y_val", plan, False)
             has_val = True
         if "test" in plan.sources:
-            out.comment("Test data, encoded with the training file's categories.")
+            out.comment("Test data, " + _same_way(plan))
             _load_lines(out, plan.sources["test"], "x_test", "y_test", plan, False)
         out.add()
 
