@@ -404,7 +404,7 @@ def _arrow_read(path: Path, sn: _Sniff, include: list[str], types: dict[str, str
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
-    kinds = {"float32": pa.float32(), "string": pa.string()}
+    kinds = {"float32": pa.float32(), "float64": pa.float64(), "string": pa.string()}
     # a small file is cheaper to hand over as bytes than to open through pyarrow's file layer
     source = path if threads else pa.BufferReader(path.read_bytes())
     return pcsv.read_csv(
@@ -945,19 +945,23 @@ def _encode(cols: dict[str, Any], rows: np.ndarray, feats: list[str], targets: l
 
 # ---- NumPy files ---------------------------------------------------------------------------------
 def _npy_header(fh: Any, src: str) -> tuple[tuple[int, ...], bool, np.dtype[Any]]:
+    import warnings
+
     from numpy.lib import format as npf
 
     try:
-        version = npf.read_magic(fh)
-        if version == (1, 0):
-            shape, fortran, dtype = npf.read_array_header_1_0(fh)
-        elif version == (2, 0):
-            shape, fortran, dtype = npf.read_array_header_2_0(fh)
-        else:
-            reader = getattr(npf, "_read_array_header", None)
-            if reader is None:
-                raise ValueError(f"format version {version} is not supported")
-            shape, fortran, dtype = reader(fh, version)
+        with warnings.catch_warnings():   # numpy warns about odd (old or damaged) headers
+            warnings.simplefilter("ignore")
+            version = npf.read_magic(fh)
+            if version == (1, 0):
+                shape, fortran, dtype = npf.read_array_header_1_0(fh)
+            elif version == (2, 0):
+                shape, fortran, dtype = npf.read_array_header_2_0(fh)
+            else:
+                reader = getattr(npf, "_read_array_header", None)
+                if reader is None:
+                    raise ValueError(f"format version {version} is not supported")
+                shape, fortran, dtype = reader(fh, version)
     except DataError:
         raise
     except Exception as e:  # damaged headers fail in many ways inside numpy
@@ -1371,9 +1375,16 @@ def read_table(path: str | Path, delimiter: str | None = None, header: bool | No
         rows = np.zeros(0, dtype=np.int64)
         done = False
         if sn.fast_ok and not force_slow:
+            threads = p.stat().st_size > THREADS_BYTES
+            hints = {n: "float64" if num else "string" for n, num in zip(include, sn.numeric,
+                                                                             strict=True)}
             try:
-                table = _arrow_read(p, sn, include, dict.fromkeys(include, "string"),
-                                    p.stat().st_size > THREADS_BYTES)
+                try:
+                    table = _arrow_read(p, sn, include, hints, threads)
+                except pa.ArrowInvalid as e:
+                    if "conversion error" not in str(e):
+                        raise
+                    table = _arrow_read(p, sn, include, dict.fromkeys(include, "string"), threads)
                 quoted, lines = _scan_lines(p)
                 first = 2 if sn.header else 1
                 n = table.num_rows
@@ -1387,7 +1398,11 @@ def read_table(path: str | Path, delimiter: str | None = None, header: bool | No
             cols, rows = _slow_columns(p, src, sn, include, allow_missing=True)
     data: dict[str, np.ndarray] = {}
     for name in sn.names:
-        t = _trim(cols.pop(name))
+        arr = cols.pop(name)
+        if pa.types.is_floating(arr.type):   # numbers by pyarrow; empty cells are null
+            data[name] = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=np.float64)
+            continue
+        t = _trim(arr)
         nonempty = pc.not_equal(t, "")
         num = _mask(t, NUMBER_RE)
         filled = np.asarray(nonempty.to_numpy(zero_copy_only=False), dtype=bool)
