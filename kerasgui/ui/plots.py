@@ -17,7 +17,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-REDRAW_MS = 100
+REDRAW_MS = 250  # 4 redraws a second: each repaints the plots
 BATCH_CURVE = "loss per batch"
 BEST_MARKER = "best epoch"
 TRAIN_COLOR = "#1f6fb4"
@@ -62,6 +62,7 @@ class TrainingPlots(QWidget):
         self._batch = np.empty((2, 1024))  # x and y of every batch point; grows by doubling
         self._batches = 0
         self._dirty = False
+        self._stale: set[str] = set()  # curves whose data changed since the last redraw
         self.plots: dict[str, pg.PlotItem] = {}
         self._curves: dict[str, pg.PlotDataItem] = {}
         self._best_items: list[tuple[pg.PlotItem, Any]] = []
@@ -74,6 +75,8 @@ class TrainingPlots(QWidget):
         self.log_scale.setToolTip("Show the y axis on a logarithmic scale: small losses stay "
                                   "visible next to the large ones of the first epochs.")
         self.log_scale.toggled.connect(self._set_log)
+        self.log_scale.clicked.connect(self._chosen_by_hand)
+        self._log_by_hand = False  # once the person chose, the scale stays as they chose
         self.best_label = QLabel("")
         self.best_label.setObjectName("best_epoch")
         self.best_label.setStyleSheet(f"color: {BEST_COLOR};")
@@ -109,6 +112,7 @@ class TrainingPlots(QWidget):
         self.best_label.setText("")
         self._ensure_plot("loss", placeholder=True)
         self._dirty = False
+        self._stale = set()
 
     def add_batch(self, epoch: int, step: int, steps: int | None, loss: float | None) -> None:
         """One per-batch loss (epoch 0-based, step 1-based)."""
@@ -119,6 +123,7 @@ class TrainingPlots(QWidget):
             self._batch = np.concatenate([self._batch, np.empty_like(self._batch)], axis=1)
         self._batch[:, self._batches] = (x, loss)
         self._batches += 1
+        self._stale.add(BATCH_CURVE)
         self._dirty = True
 
     def add_epoch(self, logs: dict[str, float]) -> None:
@@ -130,11 +135,14 @@ class TrainingPlots(QWidget):
         for values in self.history.values():
             if len(values) < n + 1:
                 values.append(math.nan)
+        self._stale.update(self.history)
         self._dirty = True
 
     def set_history(self, history: dict[str, list[float]]) -> None:
         """The whole History so far (at the end of a run): the curves hold exactly these values."""
         self.history = {k: [float(v) for v in vs] for k, vs in history.items()}
+        self._stale.update(self.history)
+        self._stale.add(BATCH_CURVE)
         self._dirty = True
 
     @property
@@ -163,29 +171,35 @@ class TrainingPlots(QWidget):
             self.redraw()
 
     def redraw(self) -> None:
+        """Draw what changed since the last redraw (a repaint of the plots costs milliseconds)."""
         self._dirty = False
-        for key in self.history:
-            self._ensure_plot(family_of(key))
+        stale, self._stale = self._stale, set()
+        if not stale:
+            return
         x = np.arange(1, self.epochs + 1, dtype=float)
-        for key, values in self.history.items():
-            curve = self._ensure_curve(key)
-            curve.setData(x[: len(values)], np.asarray(values, dtype=float))
-        if self._batches:
+        for key in self.history:
+            if key in stale:
+                values = self.history[key]
+                self._ensure_curve(key).setData(x[: len(values)],
+                                                np.asarray(values, dtype=float))
+        if BATCH_CURVE in stale and self._batches:
             self._ensure_curve(BATCH_CURVE).setData(self.batch_x, self.batch_y)
-        self._draw_best()
+        if stale - {BATCH_CURVE}:
+            self._auto_log_scale()
+            self._draw_best()
+            self._place_legends()
 
     def _ensure_plot(self, family: str, placeholder: bool = False) -> pg.PlotItem:
         plot = self.plots.get(family)
         if plot is not None:
-            if not placeholder:
-                plot.setTitle(family)
+            if not placeholder and plot.titleLabel.text != family:
+                plot.setTitle(family, color="#333")
             return plot
         n = len(self.plots)
         plot = self.canvas.addPlot(row=n // 2, col=n % 2)
         plot.setTitle("loss — the curves draw here while the model trains" if placeholder
                       else family, color="#333")
         plot.setLabel("bottom", "epoch")
-        plot.showGrid(x=True, y=True, alpha=0.25)
         plot.addLegend(offset=(-10, 10), labelTextColor="#333")
         plot.setLogMode(False, self.log_scale.isChecked())
         for axis in ("left", "bottom"):
@@ -251,9 +265,38 @@ class TrainingPlots(QWidget):
                 item.setToolTip(text)
             item.show()
 
+    def _place_legends(self) -> None:
+        """A legend where the curves are not: top right over falling curves (a loss), bottom
+        right over rising ones (an accuracy)."""
+        for family, plot in self.plots.items():
+            values = [v for v in self.history.get(family, []) if not math.isnan(v)]
+            rising = len(values) > 1 and values[-1] > values[0]
+            legend = plot.legend
+            if legend is None or getattr(legend, "_kg_rising", None) == rising:
+                continue
+            legend._kg_rising = rising
+            if rising:
+                legend.anchor(itemPos=(1, 1), parentPos=(1, 1), offset=(-10, -10))
+            else:
+                legend.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-10, 10))
+
+    def _chosen_by_hand(self) -> None:
+        self._log_by_hand = True
+
+    def _auto_log_scale(self) -> None:
+        """Turn the log scale on when the loss spans more than two decades (a first epoch far
+        above the rest flattens every later one to a line at zero), unless the person chose."""
+        if self._log_by_hand or self.log_scale.isChecked():
+            return
+        values = [v for v in self.history.get("loss", []) + self.history.get("val_loss", [])
+                  if v > 0 and math.isfinite(v)]
+        if len(values) >= 3 and max(values) > 100 * min(values):
+            self.log_scale.setChecked(True)
+
     def _set_log(self, on: bool) -> None:
         for plot in self.plots.values():
             plot.setLogMode(False, on)
+        self._stale.update(self.history)
         self.redraw()
 
     # ---- hover -----------------------------------------------------------------------------------
