@@ -51,7 +51,7 @@ from PySide6.QtWidgets import (
 
 from kerasgui.core.errors import UserError
 from kerasgui.core.project import atomic_write_text
-from kerasgui.ui.plots import TrainingPlots, best_epoch
+from kerasgui.ui.plots import TrainingPlots, best_epoch, fmt
 from kerasgui.ui.summary_worker import snapshot
 from kerasgui.ui.worker import Job, Result
 
@@ -78,7 +78,7 @@ CALLBACK_HELP = {
 MODEL_FILTER = "Keras models (*.keras)"
 ERROR_STYLE = "color: #8a0010;"
 INFO_STYLE = "color: #333;"
-ENV_AUTOTRAIN = "KERASGUI_AUTOTRAIN"  # "1": train on start (screenshots, demos); a number: epochs
+ENV_AUTOTRAIN = "KERASGUI_AUTOTRAIN"  # "1": train at start (screenshots, demos); N > 1: N epochs
 
 
 def keras_number(v: float) -> str:
@@ -185,6 +185,7 @@ class TrainingPanel(QWidget):
         self._epochs_total = 0
         self._steps = None
         self._last_step = 0
+        self._epoch_seconds = []
         self._began = 0.0
         self._disabled_elsewhere: list[Any] = []
         self._autotrain = os.environ.get(ENV_AUTOTRAIN, "").strip()
@@ -319,6 +320,8 @@ class TrainingPanel(QWidget):
         mono = QFont("monospace")
         mono.setStyleHint(QFont.StyleHint.TypeWriter)
         self.progress_line.setFont(mono)
+        self.progress_line.setWordWrap(True)  # a long line must not widen the window
+        self.progress_line.setMinimumWidth(100)
         self.progress_line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         prow = QHBoxLayout()
         prow.addWidget(self.progress)
@@ -593,9 +596,11 @@ class TrainingPanel(QWidget):
             QTimer.singleShot(300, self._start_autotrain)
 
     def _start_autotrain(self) -> None:
-        epochs = int(self._autotrain) if self._autotrain.isdigit() and self._autotrain != "1" \
-            else None
-        self.train(epochs)
+        """KERASGUI_AUTOTRAIN=1 trains at start (screenshots, demos); a larger number first sets
+        the project's epochs to it (an edit, shown in the Epochs field)."""
+        if self._autotrain.isdigit() and int(self._autotrain) > 1:
+            self.doc.set_value(("fit", "epochs"), int(self._autotrain), "Set epochs")
+        self.train()
 
     def _update_buttons(self) -> None:
         ready = self.window_.keras_is_ready
@@ -762,6 +767,7 @@ class TrainingPanel(QWidget):
             self.session.request_stop()  # pressed while the data loaded
         self._epochs_total = int(event.get("epochs") or 0)
         self._steps = event.get("steps")
+        self._epoch_seconds: list[float] = []
         initial = int(event.get("initial_epoch") or 0)
         session = self.session
         parts = [f"Epochs {initial + 1}–{self._epochs_total}"]
@@ -791,12 +797,26 @@ class TrainingPanel(QWidget):
         ms = float(event.get("ms_per_step") or 0.0)
         parts = [f"Epoch {epoch + 1}/{self._epochs_total}", f"{step}/{steps or '?'}",
                  f"{ms:.0f}ms/step" if ms >= 1 else f"{ms * 1000:.0f}us/step"]
-        if steps:
-            parts.append(f"ETA: {seconds_text(max(0, int(steps) - step) * ms / 1000)}")
+        eta = self._eta(epoch, step, steps, ms)
+        if eta is not None:
+            parts.append(f"ETA: {seconds_text(eta)}")
         if logs:
             parts.append(logs_text(logs))
         paused = " (paused)" if self.session is not None and self.session.paused else ""
         self.progress_line.setText(" - ".join(parts) + paused)
+
+    def _eta(self, epoch: int, step: int, steps: int | None, ms: float) -> float | None:
+        """Seconds until the run's last epoch ends: the rest of this epoch at its pace, then the
+        epochs left at the pace of the recent ones (the first, which compiles, left out)."""
+        if not steps:
+            return None
+        rest = max(0, int(steps) - step) * ms / 1000
+        left = max(0, self._epochs_total - epoch - 1)
+        if left:
+            recent = self._epoch_seconds[1:][-5:] or self._epoch_seconds[-1:]
+            per_epoch = sum(recent) / len(recent) if recent else int(steps) * ms / 1000
+            rest += left * per_epoch
+        return rest
 
     def _on_epoch(self, event: dict[str, Any]) -> None:
         logs = event.get("logs") or {}
@@ -805,6 +825,7 @@ class TrainingPanel(QWidget):
         steps = self._steps
         done = self._last_step or steps or 0
         seconds = float(event.get("seconds") or 0.0)
+        self._epoch_seconds.append(seconds)
         self._log(f"Epoch {epoch + 1}/{self._epochs_total} - {done}/{steps or done} - "
                   f"{seconds_text(seconds)} - {logs_text(logs)}")
         self._append_history_row(epoch, logs)
@@ -818,17 +839,56 @@ class TrainingPanel(QWidget):
         n = max((len(v) for v in history.values()), default=0)
         elapsed = time.perf_counter() - self._began
         reason = event.get("reason")
+        best = best_epoch(history)
+        tail = (f" Best epoch: {best[0]} ({best[1]} {fmt(best[2])})."
+                if best is not None else "")
         if event.get("stopped"):
             head = f"Stopped after {n} epoch{'s' if n != 1 else ''}: {reason}."
+        elif n < self._epochs_total:
+            head = (f"Stopped early after {n} of {self._epochs_total} epochs in "
+                    f"{seconds_text(elapsed)}{self._early_stop_note()}.")
+            restored = self._restored_epoch(history)
+            if restored is not None:
+                tail = (f" The weights of the best epoch ({restored[0]}, {restored[1]} "
+                        f"{fmt(restored[2])}) were restored.")
         else:
             head = f"Done: {n} epoch{'s' if n != 1 else ''} in {seconds_text(elapsed)}."
-        best = best_epoch(history)
-        tail = (f" Best epoch: {best[0]} ({best[1]} {keras_number(best[2])})."
-                if best is not None else "")
         self._log(head + tail)
         self.progress_line.setText(head + tail)
         if event.get("stopped") and reason and reason != "stopped by the user":
             self._show_message(str(reason), error=True)
+
+    def _early_stop_note(self) -> str:
+        """Why the run ended before its last epoch: the callback that stopped it."""
+        config = self._run_callbacks().get("EarlyStopping")
+        if config is None:
+            return ": a callback stopped it"
+        monitor = config.get("monitor", "val_loss")
+        return f": EarlyStopping saw no improvement of {monitor} for {config.get('patience', 0)} " \
+               "epochs"
+
+    def _restored_epoch(self, history: dict[str, list[float]]) -> tuple[int, str, float] | None:
+        """The epoch whose weights EarlyStopping(restore_best_weights=True) put back."""
+        config = self._run_callbacks().get("EarlyStopping")
+        if not config or not config.get("restore_best_weights"):
+            return None
+        monitor = str(config.get("monitor", "val_loss"))
+        values = history.get(monitor)
+        if not values:
+            return None
+        mode = config.get("mode", "auto")
+        higher = mode == "max" or (mode == "auto" and ("acc" in monitor or "auc" in monitor))
+        pick = max if higher else min
+        i = values.index(pick(values))
+        return i + 1, monitor, values[i]
+
+    def _run_callbacks(self) -> dict[str, dict[str, Any]]:
+        project = getattr(self.session, "project", None)
+        out: dict[str, dict[str, Any]] = {}
+        for spec in (project.fit.get("callbacks") or []) if project is not None else []:
+            name = self._callback_name(spec)
+            out.setdefault(name, {} if isinstance(spec, str) else dict(spec.get("config") or {}))
+        return out
 
     def _on_finished(self, result: Result) -> None:
         self.plots.stop()
