@@ -221,9 +221,9 @@ class DataPanel(QWidget):
         self.npz_inputs.activated.connect(lambda _i: self._npz_chosen("inputs"))
         self.npz_targets.activated.connect(lambda _i: self._npz_chosen("targets"))
         self.train_error = ErrorLabel("train_error")
-        self.busy = QLabel()
-        self.busy.setObjectName("data_busy")
-        self.busy.setStyleSheet("color: #555;")
+        self.reading = QLabel()
+        self.reading.setObjectName("data_busy")
+        self.reading.setStyleSheet("color: #555;")
 
         top = QHBoxLayout()
         top.addWidget(QLabel("Training file:"))
@@ -295,7 +295,7 @@ class DataPanel(QWidget):
         tl.addWidget(self.targets_row)
         tl.addWidget(self.npz_row)
         tl.addWidget(self.train_error)
-        tl.addWidget(self.busy)
+        tl.addWidget(self.reading)
         tl.addWidget(split, 1)
 
         # validation
@@ -435,8 +435,8 @@ class DataPanel(QWidget):
             return
         spec = data["train"]
         name = spec.get("path") or spec.get("inputs")
-        self.busy.setText(f"Reading {Path(str(name)).name}…")
-        self.busy.show()
+        self.reading.setText(f"Reading {Path(str(name)).name}…")
+        self.reading.show()
         base = self.doc.project.base_dir
         cached = self._cache
         self.loader.request(lambda: load_data(data, base, cached))
@@ -452,7 +452,7 @@ class DataPanel(QWidget):
 
     def _show(self, loaded: Loaded) -> None:
         self.result = loaded
-        self.busy.hide()
+        self.reading.hide()
         self.refresh()
         self.window_.set_training_data(loaded.train)
         self.loaded.emit()

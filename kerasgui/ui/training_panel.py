@@ -602,8 +602,13 @@ class TrainingPanel(QWidget):
             self.doc.set_value(("fit", "epochs"), int(self._autotrain), "Set epochs")
         self.train()
 
+    def _other_job_running(self) -> bool:
+        """Another panel runs a Keras job (Evaluate, Predict): one job at a time."""
+        return any(getattr(p, "busy", False) is True for p in self.window_.panels.values()
+                   if p is not self)
+
     def _update_buttons(self) -> None:
-        ready = self.window_.keras_is_ready
+        ready = self.window_.keras_is_ready and not self._other_job_running()
         running = self.running
         has_model = self.session is not None and getattr(self.session, "model", None) is not None
         self.train_button.setEnabled(ready and not running)
@@ -661,7 +666,7 @@ class TrainingPanel(QWidget):
 
     def train(self, epochs: int | None = None) -> bool:
         """Build the model afresh and train it (in the worker thread). False if it cannot start."""
-        if self.running or not self.window_.keras_is_ready:
+        if self.running or not self.window_.keras_is_ready or self._other_job_running():
             return False
         from kerasgui.core.training import Session
 
@@ -685,7 +690,8 @@ class TrainingPanel(QWidget):
 
     def train_more(self, n: int | None = None) -> bool:
         """Continue the same Session for n more epochs (weights and optimizer state kept)."""
-        if self.running or self.session is None or self.session.model is None:
+        if (self.running or self.session is None or self.session.model is None
+                or self._other_job_running()):
             return False
         n = int(n if n is not None else self.more_epochs.value())
         session = self.session

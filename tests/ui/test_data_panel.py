@@ -157,8 +157,8 @@ def test_npy_pair_and_loading_off_the_gui_thread(window: Any, qtbot: Any, exampl
     started = time.perf_counter()
     p.open_training(folder / "two_class.csv")
     assert time.perf_counter() - started < 0.5
-    assert p.busy.isVisible() and "two_class.csv" in p.busy.text()
-    qtbot.waitUntil(lambda: p.busy.isHidden(), timeout=LOAD_TIMEOUT_MS)
+    assert p.reading.isVisible() and "two_class.csv" in p.reading.text()
+    qtbot.waitUntil(lambda: p.reading.isHidden(), timeout=LOAD_TIMEOUT_MS)
     timer.stop()
     assert p.result.table is not None and p.preview.rowCount() == 200
     assert len(ticks) >= 10  # the GUI thread went on while the file was read
