@@ -154,7 +154,8 @@ class SetValue(ProjectCommand):
         self.path = path
         self.part = str(path[0])
         self.value = copy.deepcopy(value)
-        self.old = copy.deepcopy(self._get())
+        old = self._get()
+        self.old = old if old is _ABSENT else copy.deepcopy(old)
         self.select = select
         self.is_noop = self.old is not _ABSENT and self.old == value
 

@@ -237,3 +237,13 @@ def test_app_main_shows_the_window_with_the_project(qtbot: Any, tmp_path: Path,
     monkeypatch.setattr(QApplication, "exec", exec_)
     assert app.main(str(path)) == 0
     assert seen == [("at start[*] — kerasgui", 1)]
+
+
+def test_undo_of_a_new_key_removes_it(window):
+    from kerasgui.ui.commands import SetValue
+
+    window.doc.project.fit.pop("distribution", None)
+    window.doc.undo_stack.push(SetValue(window.doc, ("fit", "distribution"), "cpu:2", "devices"))
+    assert window.doc.project.fit["distribution"] == "cpu:2"
+    window.doc.undo_stack.undo()
+    assert "distribution" not in window.doc.project.fit
