@@ -164,6 +164,30 @@ def scan(a: Any, rows: int) -> Any:
         yield read_rows(a, slice(i, i + rows))
 
 
+# ---- what the training Session uses -------------------------------------------------------------
+ADAPT_BATCH = 4096  # rows per batch when a Normalization layer is adapted on streamed inputs
+
+
+def fit_inputs(inputs: dict[str, Any], train: Any, val: Any, *, seed: int | None
+               ) -> dict[str, Any]:
+    """model.fit's data arguments (`inputs`, as arrays) with big mapped training data replaced by
+    batch readers; unchanged when the training data is in memory or small."""
+    if not should_stream(train.x, train.y):
+        return inputs
+    out = {k: v for k, v in inputs.items() if k not in ("x", "y", "batch_size", "shuffle")}
+    batch = int(inputs.get("batch_size") or 32)
+    out["x"] = batches(train.x, train.y, batch, shuffle=bool(inputs.get("shuffle")), seed=seed)
+    out["shuffle"] = False  # the reader shuffles the samples itself
+    if inputs.get("validation_data") is not None:
+        out["validation_data"] = batches(val.x, val.y, batch)
+    return out
+
+
+def adapt_data(x: Any) -> Any:
+    """What to give Normalization.adapt: the array itself, or batches of a big mapped one."""
+    return batches(x, None, ADAPT_BATCH) if should_stream(x) else np.asarray(x)
+
+
 # ---- the PyDataset ------------------------------------------------------------------------------
 _sequence_class: Any = None
 

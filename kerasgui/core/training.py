@@ -143,9 +143,11 @@ class Session:
         """A Normalization layer that sees the raw inputs is adapted on the training inputs."""
         import keras
 
+        from kerasgui.core import streaming
+
         first = self.model.layers[0] if self.model.layers else None
         if isinstance(first, keras.layers.Normalization):
-            first.adapt(np.asarray(x))
+            first.adapt(streaming.adapt_data(x))  # batches of a file bigger than memory
 
     def _layout(self) -> Any:
         from kerasgui.core.distribution import Layout
@@ -230,10 +232,17 @@ class Session:
         started = time.perf_counter()
         error: BaseException | None = None
         try:
+            inputs = self._layout().fit_inputs(train, val,
+                                               batch_size=int(fit.get("batch_size", 32)),
+                                               shuffle=bool(fit.get("shuffle", True)),
+                                               seed=fit.get("seed"))
+            if not self._layout().sharded_input:
+                from kerasgui.core import streaming
+
+                # a big memory-mapped .npy source is read batch by batch (core/streaming.py)
+                inputs = streaming.fit_inputs(inputs, train, val, seed=fit.get("seed"))
             self.model.fit(
-                **self._layout().fit_inputs(train, val, batch_size=int(fit.get("batch_size", 32)),
-                                         shuffle=bool(fit.get("shuffle", True)),
-                                         seed=fit.get("seed")),
+                **inputs,
                 epochs=epochs, initial_epoch=initial,
                 callbacks=self._callbacks(out_dir),
                 verbose=verbose,
