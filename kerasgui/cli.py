@@ -319,60 +319,37 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 
 # ---- evaluate / predict -----------------------------------------------------------------------------
-def _source_for(path: str, targets: list[str] | None, inputs: str | None,
-                schema: Any) -> dict[str, Any]:
-    p = Path(path)
-    suffix = p.suffix.lower()
-    if suffix == ".npy":
-        spec: dict[str, Any] = {"inputs": str(p)}
-        if targets:
-            spec["targets"] = targets[0]
-        return spec
-    if suffix == ".npz":
-        spec = {"path": str(p), "inputs": inputs or "x"}
-        if targets:
-            spec["targets"] = targets[0]
-        return spec
-    spec = {"path": str(p)}
-    if targets:
-        spec["targets"] = targets
-    elif schema is not None and schema.targets:
-        spec["targets"] = list(schema.targets)
-    return spec
-
-
-def _load_for_model(model_path: str, data_path: str, targets: list[str] | None,
-                    inputs: str | None, need_targets: bool) -> tuple[Any, Any]:
-    from kerasgui.core.data import load_source
+def _load_for_model(args: argparse.Namespace, need_targets: bool) -> tuple[Any, Any, Any]:
+    """The model, its schema, and the data file encoded as the model was trained (the same path
+    the window's Results panel takes)."""
     from kerasgui.core.model_file import load_model
+    from kerasgui.core.results import load_for_model, source_spec
 
-    model, schema = load_model(model_path)
-    spec = _source_for(data_path, targets, inputs, schema)
-    use_schema = schema if schema is not None and schema.kind == "csv" and "inputs" not in spec \
-        and Path(data_path).suffix.lower() == ".csv" else None
-    arrays = load_source(spec, Path.cwd(), schema=use_schema, need_targets=need_targets)
-    return model, arrays
+    model, schema = load_model(args.model)
+    spec = source_spec(args.data, schema, targets=getattr(args, "targets", None),
+                       inputs=args.inputs)
+    return model, schema, load_for_model(spec, Path.cwd(), schema, need_targets=need_targets)
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from kerasgui.core.training import evaluate
+    from kerasgui.core.results import evaluate
 
-    model, arrays = _load_for_model(args.model, args.data, args.targets, args.inputs, True)
+    model, _, arrays = _load_for_model(args, need_targets=True)
     print(json.dumps(evaluate(model, arrays, args.batch_size)))
     return EXIT_OK
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
     from kerasgui.core.predictions import predictions_table, save_predictions
-    from kerasgui.core.training import predict
+    from kerasgui.core.results import predict
 
     out = Path(args.out)
     if out.suffix.lower() not in (".csv", ".npy"):
         raise UserError(f"--out {out.name}: predictions are saved as .csv or .npy")
-    model, arrays = _load_for_model(args.model, args.data, None, args.inputs, False)
+    model, schema, arrays = _load_for_model(args, need_targets=False)
     started = time.perf_counter()
     y = predict(model, arrays.x, args.batch_size)
-    save_predictions(out, predictions_table(y, arrays.schema))
+    save_predictions(out, predictions_table(y, schema or arrays.schema))
     print(f"{len(y)} predictions in {time.perf_counter() - started:.2f} s written to {out}")
     return EXIT_OK
 
