@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 import traceback
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,24 +26,34 @@ COMMANDS = ("train", "summary", "evaluate", "predict", "export")
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="kerasgui", description="Build, train, evaluate and predict "
-                                "with Keras models. With no command, opens the window.")
+    p = argparse.ArgumentParser(
+        prog="kerasgui",
+        description="Build, train, evaluate and predict "
+        "with Keras models. With no command, opens the window.",
+    )
     p.add_argument("--version", action="version", version=f"kerasgui {kerasgui.__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     t = sub.add_parser("train", help="train a project and write model, history and run record")
     t.add_argument("project")
-    t.add_argument("--out", help="output folder (default: a new folder under runs/ beside the "
-                                 "project)")
+    t.add_argument(
+        "--out", help="output folder (default: a new folder under runs/ beside the project)"
+    )
     t.add_argument("--epochs", type=int, help="train this many epochs instead of the project's")
     t.add_argument("--devices", help="auto, N (GPUs) or cpu:N (split the CPU into N devices)")
     t.add_argument("--coordinator", help="HOST:PORT of worker 0, for training on several machines")
     t.add_argument("--num-workers", type=int)
     t.add_argument("--worker-index", type=int)
-    t.add_argument("--trust", action="store_true",
-                   help="run the Python files the project names for custom losses or metrics")
-    t.add_argument("--resume", action="store_true",
-                   help="continue the newest unfinished run of this project from its checkpoint")
+    t.add_argument(
+        "--trust",
+        action="store_true",
+        help="run the Python files the project names for custom losses or metrics",
+    )
+    t.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the newest unfinished run of this project from its checkpoint",
+    )
 
     s = sub.add_parser("summary", help="print each layer's output shape and parameter count")
     s.add_argument("project")
@@ -51,8 +61,11 @@ def _parser() -> argparse.ArgumentParser:
     e = sub.add_parser("evaluate", help="print a JSON object of metric values on DATA")
     e.add_argument("model")
     e.add_argument("data", help="a CSV file, an .npz file or an .npy file of inputs")
-    e.add_argument("--targets", nargs="+", help="target columns (CSV), the targets .npy file, or "
-                                                 "the targets array name (.npz)")
+    e.add_argument(
+        "--targets",
+        nargs="+",
+        help="target columns (CSV), the targets .npy file, or the targets array name (.npz)",
+    )
     e.add_argument("--inputs", help="the inputs array name in an .npz file")
     e.add_argument("--batch-size", type=int, default=32)
 
@@ -66,8 +79,9 @@ def _parser() -> argparse.ArgumentParser:
     x = sub.add_parser("export", help="write a standalone Keras script that reproduces the run")
     x.add_argument("project")
     x.add_argument("--out", required=True, help="SCRIPT.py")
-    x.add_argument("--style", choices=("sequential", "functional", "subclass"),
-                   default="sequential")
+    x.add_argument(
+        "--style", choices=("sequential", "functional", "subclass"), default="sequential"
+    )
     return p
 
 
@@ -79,8 +93,13 @@ def main(argv: list[str] | None = None) -> int:
         return window(argv[0] if argv else None)
     args = _parser().parse_args(argv)
     try:
-        handler = {"train": cmd_train, "summary": cmd_summary, "evaluate": cmd_evaluate,
-                   "predict": cmd_predict, "export": cmd_export}[args.command]
+        handler = {
+            "train": cmd_train,
+            "summary": cmd_summary,
+            "evaluate": cmd_evaluate,
+            "predict": cmd_predict,
+            "export": cmd_export,
+        }[args.command]
         return handler(args)
     except UserError as e:
         print(f"error: {one_line(e.message)}", file=sys.stderr)
@@ -90,8 +109,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except Exception:
         log = write_bug_log(traceback.format_exc())
-        print(f"kerasgui: internal error ({sys.exc_info()[1]!r:.200}); details in {log}",
-              file=sys.stderr)
+        print(
+            f"kerasgui: internal error ({sys.exc_info()[1]!r:.200}); details in {log}",
+            file=sys.stderr,
+        )
         return EXIT_BUG
 
 
@@ -107,7 +128,7 @@ def write_bug_log(text: str) -> Path:
     return path
 
 
-# ---- train ------------------------------------------------------------------------------------------
+# ---- train --------------------------------------------------------------------------------------
 def _default_out(project: Any) -> Path:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     base = project.base_dir / "runs" / f"{Path(project.path).stem}-{stamp}"
@@ -121,8 +142,12 @@ def _default_out(project: Any) -> Path:
 def _versions() -> dict[str, str]:
     import keras
 
-    info = {"kerasgui": kerasgui.__version__, "keras": keras.__version__,
-            "backend": keras.backend.backend(), "python": sys.version.split()[0]}
+    info = {
+        "kerasgui": kerasgui.__version__,
+        "keras": keras.__version__,
+        "backend": keras.backend.backend(),
+        "python": sys.version.split()[0],
+    }
     if info["backend"] == "tensorflow":
         import tensorflow as tf
 
@@ -141,8 +166,11 @@ def trust_project_code(project: Any, trust: bool) -> None:
 
     files = custom_files(project.compile)
     if files and not trust:
-        raise UserError(f"this project runs Python code from {', '.join(files)} (custom loss or "
-                        "metric); read it, then pass --trust to run it", where="compile")
+        raise UserError(
+            f"this project runs Python code from {', '.join(files)} (custom loss or "
+            "metric); read it, then pass --trust to run it",
+            where="compile",
+        )
     for f in files:
         custom.trust(project.resolve(f))
 
@@ -175,14 +203,16 @@ def cmd_train(args: argparse.Namespace) -> int:
 
         runs = unfinished_runs(project)
         if not runs:
-            raise UserError(f"{project.path.name}: no unfinished run to resume under "
-                            f"{project.base_dir / 'runs'}")
+            raise UserError(
+                f"{project.path.name}: no unfinished run to resume under "
+                f"{project.base_dir / 'runs'}"
+            )
         args.out = str(runs[0].folder)
     out = Path(args.out) if args.out else _default_out(project)
     if cluster is not None and cluster.worker_index > 0:
         out = out / f"worker-{cluster.worker_index}"  # worker 0 writes the outputs
     out.mkdir(parents=True, exist_ok=True)
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     session = Session(project, on_event=_print_event)
     session.prepare()
     _write_run(project, session, out, started, status="running")
@@ -216,16 +246,19 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def _write_outputs(project: Any, session: Any, out: Path, started: datetime) -> None:
+    from kerasgui.core.distribution import local_only
     from kerasgui.core.model_file import save_model
     from kerasgui.core.project import atomic_write_text
-
-    from kerasgui.core.distribution import local_only
 
     chief = session.layout is None or session.layout.is_chief  # the other workers: no model file
     if chief:
         with local_only():
-            save_model(session.model, out / "model.keras", session.schema,
-                       extra={"project": project.to_dict()})
+            save_model(
+                session.model,
+                out / "model.keras",
+                session.schema,
+                extra={"project": project.to_dict()},
+            )
     atomic_write_text(out / "history.json", json.dumps(session.history, indent=1))
     metrics = None
     if session.data.test is not None and session.stopped_reason is None:
@@ -233,12 +266,25 @@ def _write_outputs(project: Any, session: Any, out: Path, started: datetime) -> 
         if chief:
             atomic_write_text(out / "metrics.json", json.dumps(metrics, indent=1))
             print("test: " + " - ".join(f"{k}: {v:.4f}" for k, v in metrics.items()))
-    _write_run(project, session, out, started, metrics=metrics,
-               status="stopped" if session.stopped_reason else "finished")
+    _write_run(
+        project,
+        session,
+        out,
+        started,
+        metrics=metrics,
+        status="stopped" if session.stopped_reason else "finished",
+    )
 
 
-def _write_run(project: Any, session: Any, out: Path, started: datetime, *, status: str,
-               metrics: dict[str, float] | None = None) -> None:
+def _write_run(
+    project: Any,
+    session: Any,
+    out: Path,
+    started: datetime,
+    *,
+    status: str,
+    metrics: dict[str, float] | None = None,
+) -> None:
     """run.json: what ran. Status "running" (with the pid) until the run ends, so a run killed
     mid-way is found again and resumed from its checkpoint."""
     from kerasgui.core.project import atomic_write_text
@@ -253,14 +299,13 @@ def _write_run(project: Any, session: Any, out: Path, started: datetime, *, stat
         "seed": project.fit.get("seed"),
         "epochs_requested": project.fit.get("epochs"),
         "epochs_done": session.epochs_done,
-        "stopped_early": session.stopped_reason is not None or (
-            session.epochs_done < int(project.fit.get("epochs", 0))),
+        "stopped_early": session.stopped_reason is not None
+        or (session.epochs_done < int(project.fit.get("epochs", 0))),
         "stop_reason": session.stopped_reason,
         "steps_per_execution": session.steps_per_execution,
         "fit_seconds": round(session.fit_seconds, 3),
         "started": started.isoformat(timespec="seconds"),
-        "ended": None if status == "running" else datetime.now(timezone.utc).isoformat(
-            timespec="seconds"),
+        "ended": None if status == "running" else datetime.now(UTC).isoformat(timespec="seconds"),
         "test_metrics": metrics,
     }
     atomic_write_text(out / "run.json", json.dumps(run, indent=1))
@@ -272,8 +317,14 @@ def _layout(session: Any) -> dict[str, Any]:
         return dict(session.layout.record())
     import keras
 
-    return {"strategy": "default", "replicas": 1, "backend": keras.backend.backend(),
-            "num_workers": 1, "worker_index": 0, "devices": _devices()}
+    return {
+        "strategy": "default",
+        "replicas": 1,
+        "backend": keras.backend.backend(),
+        "num_workers": 1,
+        "worker_index": 0,
+        "devices": _devices(),
+    }
 
 
 def _devices() -> list[str]:
@@ -290,7 +341,7 @@ def _print_event(event: dict[str, Any]) -> None:
         print(event["text"], file=sys.stderr)
 
 
-# ---- summary ----------------------------------------------------------------------------------------
+# ---- summary ------------------------------------------------------------------------------------
 def cmd_summary(args: argparse.Namespace) -> int:
     from kerasgui.core.builder import format_count, format_shape, rank_hint, summarize
     from kerasgui.core.data import load_project_data
@@ -305,8 +356,10 @@ def cmd_summary(args: argparse.Namespace) -> int:
     print(f"{'Layer (type)':<34}{'Output Shape':<26}{'Param #':>12}")
     print("━" * 72)
     for r in s.rows:
-        print(f"{r.name + ' (' + r.class_name + ')':<34}{format_shape(r.output_shape):<26}"
-              f"{format_count(r.params):>12}")
+        print(
+            f"{r.name + ' (' + r.class_name + ')':<34}{format_shape(r.output_shape):<26}"
+            f"{format_count(r.params):>12}"
+        )
     print("━" * 72)
     print(f" Total params: {format_count(s.total)}")
     print(f" Trainable params: {format_count(s.trainable)}")
@@ -318,7 +371,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-# ---- evaluate / predict -----------------------------------------------------------------------------
+# ---- evaluate / predict -------------------------------------------------------------------------
 def _load_for_model(args: argparse.Namespace, need_targets: bool) -> tuple[Any, Any, Any]:
     """The model, its schema, and the data file encoded as the model was trained (the same path
     the window's Results panel takes)."""
@@ -326,8 +379,9 @@ def _load_for_model(args: argparse.Namespace, need_targets: bool) -> tuple[Any, 
     from kerasgui.core.results import load_for_model, source_spec
 
     model, schema = load_model(args.model)
-    spec = source_spec(args.data, schema, targets=getattr(args, "targets", None),
-                       inputs=args.inputs)
+    spec = source_spec(
+        args.data, schema, targets=getattr(args, "targets", None), inputs=args.inputs
+    )
     return model, schema, load_for_model(spec, Path.cwd(), schema, need_targets=need_targets)
 
 
