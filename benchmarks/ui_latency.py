@@ -129,6 +129,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ui_latency: {TICK_MS} ms QTimer on the GUI thread, window offscreen, "
               f"{os.cpu_count()} CPU cores; training a 3-layer MLP (328k weights), "
               f"{epochs} epochs in {args.seconds:g} s")
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+        print(f"machine load average {load:.1f} (other processes share the cores when it is "
+              f"above {os.cpu_count()})")
         report("idle", idle, idle_cores)
         report("training", busy, busy_cores)
         if busy.size:

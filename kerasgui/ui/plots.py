@@ -10,6 +10,7 @@ named "loss per batch" and sits at fractional epochs (step j of M in epoch e is 
 from __future__ import annotations
 
 import math
+import time
 from typing import Any
 
 import numpy as np
@@ -17,7 +18,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-REDRAW_MS = 250  # 4 redraws a second: each repaints the plots
+REDRAW_MS = 250  # new epochs draw within a quarter second ...
+BATCH_REDRAW_S = 1.0  # ... the per-batch line once a second
+SYMBOL_EPOCHS = 60  # more epochs than this: lines without dots (clearer, and cheaper to paint)
 BATCH_CURVE = "loss per batch"
 BEST_MARKER = "best epoch"
 TRAIN_COLOR = "#1f6fb4"
@@ -63,6 +66,7 @@ class TrainingPlots(QWidget):
         self._batches = 0
         self._dirty = False
         self._stale: set[str] = set()  # curves whose data changed since the last redraw
+        self._last_redraw = 0.0
         self.plots: dict[str, pg.PlotItem] = {}
         self._curves: dict[str, pg.PlotDataItem] = {}
         self._best_items: list[tuple[pg.PlotItem, Any]] = []
@@ -167,21 +171,31 @@ class TrainingPlots(QWidget):
         self.redraw()
 
     def _tick(self) -> None:
-        if self._dirty:
-            self.redraw()
+        """Epoch points draw at the next tick; the per-batch line alone at most once a second
+        (each redraw repaints the plots, which costs the GUI thread milliseconds)."""
+        if not self._dirty:
+            return
+        now = time.monotonic()
+        if self._stale == {BATCH_CURVE} and now - self._last_redraw < BATCH_REDRAW_S:
+            return
+        self.redraw()
 
     def redraw(self) -> None:
         """Draw what changed since the last redraw (a repaint of the plots costs milliseconds)."""
         self._dirty = False
+        self._last_redraw = time.monotonic()
         stale, self._stale = self._stale, set()
         if not stale:
             return
         x = np.arange(1, self.epochs + 1, dtype=float)
+        symbol = "o" if self.epochs <= SYMBOL_EPOCHS else None  # dots only while they stay apart
         for key in self.history:
             if key in stale:
                 values = self.history[key]
-                self._ensure_curve(key).setData(x[: len(values)],
-                                                np.asarray(values, dtype=float))
+                curve = self._ensure_curve(key)
+                if curve.opts["symbol"] != symbol:
+                    curve.setSymbol(symbol)
+                curve.setData(x[: len(values)], np.asarray(values, dtype=float))
         if BATCH_CURVE in stale and self._batches:
             self._ensure_curve(BATCH_CURVE).setData(self.batch_x, self.batch_y)
         if stale - {BATCH_CURVE}:
