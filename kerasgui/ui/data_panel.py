@@ -266,6 +266,7 @@ class DataPanel(QWidget):
         self.preview_label = QLabel()
         self.preview_label.setObjectName("preview_label")
         self.preview_label.setStyleSheet("color: #555;")
+        self.preview_label.setWordWrap(True)  # a long line must not widen the window
 
         self.role_hint = ErrorLabel("role_hint")
         self.columns_box = QWidget()
@@ -644,14 +645,17 @@ class DataPanel(QWidget):
 
     def _refresh_shapes(self) -> None:
         train = self.result.train
-        if train is None:
-            if self._spec() is None:
-                self.shapes.setText("Open a training file to see the shapes of the model's "
-                                    "inputs and targets.")
-            else:
-                self.shapes.setText("—")
-            return
-        self.shapes.setText(self.describe_shapes(train))
+        if train is not None:
+            self.shapes.setText(self.describe_shapes(train))
+        elif self._spec() is None:
+            self.shapes.setText("Open a training file to see the shapes of the model's inputs "
+                                "and targets.")
+        elif "train" in self.result.errors:
+            self.shapes.setText("— (the training data has a problem: see under the file name)")
+        elif self.result.table is not None and "target" not in self.roles().values():
+            self.shapes.setText("Choose the target column to see the shapes.")
+        else:
+            self.shapes.setText("—")
 
     def describe_shapes(self, train: Any) -> str:
         """Input and target shapes in Keras's terms, and where they come from."""
