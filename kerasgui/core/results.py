@@ -117,38 +117,24 @@ def _check(stop: threading.Event | None, what: str) -> None:
 
 def evaluate(model: Any, arrays: Any, batch_size: int = 32, *, on_progress: Progress | None = None,
              stop: threading.Event | None = None) -> dict[str, float]:
-    """model.evaluate as core.training.evaluate calls it, with progress; raises Cancelled when
-    stopped (a partial score is never returned)."""
-    from kerasgui.core.errors import TrainingError
-    from kerasgui.core.training import describe_failure
+    """core.training.evaluate with progress; raises Cancelled when stopped (a partial score is
+    never returned)."""
+    from kerasgui.core import training
 
-    if arrays.y is None:
-        raise UserError(f"{arrays.source}: evaluating needs targets, and this data has none: name "
-                        "the target columns", where=arrays.source)
     _check(stop, "Evaluating")
-    try:
-        result = model.evaluate(arrays.x, arrays.y, batch_size=batch_size, verbose=0,
-                                return_dict=True,
-                                callbacks=[_callback("test", on_progress, stop)])
-    except Exception as e:
-        raise TrainingError(f"{arrays.source}: evaluate failed: {describe_failure(e)}") from None
+    result = training.evaluate(model, arrays, batch_size,
+                               callbacks=[_callback("test", on_progress, stop)])
     _check(stop, "Evaluating")
-    return {k: float(v) for k, v in result.items()}
+    return result
 
 
 def predict(model: Any, x: Any, batch_size: int = 32, *, on_progress: Progress | None = None,
             stop: threading.Event | None = None) -> np.ndarray:
-    """model.predict as core.training.predict calls it, with progress; raises Cancelled when
-    stopped."""
-    from kerasgui.core.errors import TrainingError
-    from kerasgui.core.training import describe_failure
+    """core.training.predict with progress; raises Cancelled when stopped."""
+    from kerasgui.core import training
 
     _check(stop, "Predicting")
-    try:
-        y = np.asarray(model.predict(x, batch_size=batch_size, verbose=0,
-                                     callbacks=[_callback("predict", on_progress, stop)]))
-    except Exception as e:
-        raise TrainingError(f"predict failed: {describe_failure(e)}") from None
+    y = training.predict(model, x, batch_size, callbacks=[_callback("predict", on_progress, stop)])
     _check(stop, "Predicting")
     return y
 

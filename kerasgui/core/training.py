@@ -1,7 +1,9 @@
-"""The training session: compile, fit with an event stream, stop, pause, continue, evaluate, predict.
+"""The training session: compile, fit with an event stream, stop, pause, continue, evaluate,
+predict.
 
-Events are plain dicts (no Keras objects), so a Qt worker can pass them across threads and the command
-line can print them. Stop and pause are `threading.Event`s checked by a Keras callback at each batch.
+Events are plain dicts (no Keras objects), so a Qt worker can pass them across threads and the
+command line can print them. Stop and pause are `threading.Event`s checked by a Keras callback at
+each batch.
 """
 
 from __future__ import annotations
@@ -70,7 +72,7 @@ class _Interrupted(Exception):
 
 
 class Session:
-    """One model being trained from one project. Not thread-safe except for request_stop/pause/resume."""
+    """One model being trained from one project; only request_stop/pause/resume are thread-safe."""
 
     def __init__(self, project: Project, on_event: Callable[[Event], None] | None = None) -> None:
         self.project = project
@@ -87,7 +89,7 @@ class Session:
         self._running = threading.Event()  # set = not paused
         self._running.set()
 
-    # ---- control, from any thread -----------------------------------------------------------------
+    # ---- control, from any thread ---------------------------------------------------------------
     def request_stop(self) -> None:
         self._stop.set()
         self._running.set()
@@ -110,7 +112,7 @@ class Session:
     def schema(self) -> Any:
         return self.data.train.schema if self.data is not None else None
 
-    # ---- setup --------------------------------------------------------------------------------------
+    # ---- setup ----------------------------------------------------------------------------------
     def prepare(self) -> None:
         """Load the data, build the model (seeded), adapt Normalization layers, compile."""
         from kerasgui.core import distribution
@@ -140,7 +142,8 @@ class Session:
             self._adapt_normalization(train.x)
             steps = self.layout.steps(len(train.x), batch)
             self.steps_per_execution = self.layout.steps_per_execution(
-                choose_steps_per_execution(self.model, batch, steps))
+                choose_steps_per_execution(self.model, batch, steps)
+            )
             self._compile()
 
     def _adapt_normalization(self, x: Any) -> None:
@@ -163,14 +166,18 @@ class Session:
 
         c = self.project.compile
         try:
-            self.model.compile(optimizer=resolve_optimizer(c.get("optimizer", "rmsprop")),
-                               loss=resolve_loss(c.get("loss"), self.project.base_dir),
-                               metrics=resolve_metrics(c.get("metrics", []), self.project.base_dir),
-                               steps_per_execution=self.steps_per_execution)
+            self.model.compile(
+                optimizer=resolve_optimizer(c.get("optimizer", "rmsprop")),
+                loss=resolve_loss(c.get("loss"), self.project.base_dir),
+                metrics=resolve_metrics(c.get("metrics", []), self.project.base_dir),
+                steps_per_execution=self.steps_per_execution,
+            )
         except UserError:
             raise
         except Exception as e:
-            raise TrainingError(f"compile failed: {str(e).splitlines()[0]}", where="compile") from None
+            raise TrainingError(
+                f"compile failed: {str(e).splitlines()[0]}", where="compile"
+            ) from None
 
     def _callbacks(self, out_dir: Path | None) -> list[Any]:
         """The project's callbacks, then ours; with a run folder, the history is written there each
@@ -179,11 +186,16 @@ class Session:
 
         from kerasgui.core.compile_spec import make_callbacks
 
-        callbacks = [*make_callbacks(self.project.fit.get("callbacks", []), out_dir),
-                     _EventCallback(self)]
+        callbacks = [
+            *make_callbacks(self.project.fit.get("callbacks", []), out_dir),
+            _EventCallback(self),
+        ]
         if out_dir is not None:
-            callbacks.append(keras.callbacks.BackupAndRestore(
-                backup_dir=str(Path(out_dir) / BACKUP_DIR), double_checkpoint=True))
+            callbacks.append(
+                keras.callbacks.BackupAndRestore(
+                    backup_dir=str(Path(out_dir) / BACKUP_DIR), double_checkpoint=True
+                )
+            )
         return callbacks
 
     def _restore_history(self, out_dir: Path | None) -> None:
@@ -199,19 +211,22 @@ class Session:
             saved = {}
         if all(len(v) >= epoch for v in saved.values()) and saved:
             self.history = {k: list(v[:epoch]) for k, v in saved.items()}
-            self.on_event({"type": "log", "text": f"resuming from the checkpoint after epoch "
-                                                  f"{epoch}"})
+            self.on_event(
+                {"type": "log", "text": f"resuming from the checkpoint after epoch {epoch}"}
+            )
         else:  # the history was lost: start again rather than mix two runs
             shutil.rmtree(Path(out_dir) / BACKUP_DIR, ignore_errors=True)
 
     def _record_epoch(self) -> None:
         if self.out_dir is not None:
-            atomic_write_text(Path(self.out_dir) / "history.json",
-                              json.dumps(self.history, indent=1))
+            atomic_write_text(
+                Path(self.out_dir) / "history.json", json.dumps(self.history, indent=1)
+            )
 
-    # ---- training -----------------------------------------------------------------------------------
-    def fit(self, epochs: int | None = None, *, out_dir: Any = None,
-            verbose: int | str = 0) -> dict[str, list[float]]:
+    # ---- training -------------------------------------------------------------------------------
+    def fit(
+        self, epochs: int | None = None, *, out_dir: Any = None, verbose: int | str = 0
+    ) -> dict[str, list[float]]:
         """Train from the first epoch (or continue to `epochs` in all). Returns the whole history.
         A stop, a NaN loss or an error keeps the weights and the history so far."""
         if self.model is None:
@@ -220,14 +235,17 @@ class Session:
         self._restore_history(out_dir)
         return self._run(self.epochs_done, total, out_dir, verbose)
 
-    def more(self, n: int, *, out_dir: Any = None, verbose: int | str = 0) -> dict[str, list[float]]:
+    def more(
+        self, n: int, *, out_dir: Any = None, verbose: int | str = 0
+    ) -> dict[str, list[float]]:
         """Train `n` more epochs, keeping the weights and the optimizer state."""
         if self.model is None:
             raise TrainingError("train the model before asking for more epochs")
         return self._run(self.epochs_done, self.epochs_done + int(n), out_dir, verbose)
 
-    def _run(self, initial: int, epochs: int, out_dir: Any,
-             verbose: int | str) -> dict[str, list[float]]:
+    def _run(
+        self, initial: int, epochs: int, out_dir: Any, verbose: int | str
+    ) -> dict[str, list[float]]:
         train, val = self.data.train, self.data.validation
         self.out_dir = Path(out_dir) if out_dir is not None else None
         self._stop.clear()
@@ -236,10 +254,13 @@ class Session:
         started = time.perf_counter()
         error: BaseException | None = None
         try:
-            inputs = self._layout().fit_inputs(train, val,
-                                               batch_size=int(fit.get("batch_size", 32)),
-                                               shuffle=bool(fit.get("shuffle", True)),
-                                               seed=fit.get("seed"))
+            inputs = self._layout().fit_inputs(
+                train,
+                val,
+                batch_size=int(fit.get("batch_size", 32)),
+                shuffle=bool(fit.get("shuffle", True)),
+                seed=fit.get("seed"),
+            )
             if not self._layout().sharded_input:
                 from kerasgui.core import streaming
 
@@ -247,7 +268,8 @@ class Session:
                 inputs = streaming.fit_inputs(inputs, train, val, seed=fit.get("seed"))
             self.model.fit(
                 **inputs,
-                epochs=epochs, initial_epoch=initial,
+                epochs=epochs,
+                initial_epoch=initial,
                 callbacks=self._callbacks(out_dir),
                 verbose=verbose,
             )
@@ -263,52 +285,74 @@ class Session:
             self.stopped_reason = describe_failure(e)
             error = TrainingError(self.stopped_reason)
         finally:
-            # BackupAndRestore leaves the epoch it restored on the model; a later fit must not reuse it
+            # BackupAndRestore leaves its restored epoch on the model; a later fit must not reuse it
             self.model._initial_epoch = None
             self.fit_seconds += time.perf_counter() - started
-            self.on_event({"type": "train_end", "stopped": self.stopped_reason is not None,
-                           "reason": self.stopped_reason,
-                           "history": {k: list(v) for k, v in self.history.items()}})
+            self.on_event(
+                {
+                    "type": "train_end",
+                    "stopped": self.stopped_reason is not None,
+                    "reason": self.stopped_reason,
+                    "history": {k: list(v) for k, v in self.history.items()},
+                }
+            )
         if error is not None:
             raise error
         return self.history
 
-    # ---- results ------------------------------------------------------------------------------------
+    # ---- results --------------------------------------------------------------------------------
     def evaluate(self, arrays: Any = None, batch_size: int | None = None) -> dict[str, float]:
         arrays = arrays if arrays is not None else self.data.test
         if arrays is None:
-            raise UserError("there is no test data to evaluate on: choose a test file",
-                            where="data.test")
+            raise UserError(
+                "there is no test data to evaluate on: choose a test file", where="data.test"
+            )
         batch_size = batch_size or int(self.project.fit.get("batch_size", 32))
         return evaluate(self.model, arrays, batch_size, layout=self._layout())
 
     def predict(self, x: Any, batch_size: int | None = None) -> np.ndarray:
-        return predict(self.model, x, batch_size or int(self.project.fit.get("batch_size", 32)),
-                       layout=self._layout())
+        return predict(
+            self.model,
+            x,
+            batch_size or int(self.project.fit.get("batch_size", 32)),
+            layout=self._layout(),
+        )
 
 
-def evaluate(model: Any, arrays: Any, batch_size: int = 32, layout: Any = None) -> dict[str, float]:
+def evaluate(
+    model: Any, arrays: Any, batch_size: int = 32, layout: Any = None, callbacks: Any = None
+) -> dict[str, float]:
     """model.evaluate as a dict of floats; the targets must be there. With a `layout` (a
     distribution.Layout), the data is fed the way its devices and workers need."""
     if arrays.y is None:
-        raise UserError(f"{arrays.source}: evaluating needs targets, and this data has none: name "
-                        "the target columns", where=arrays.source)
-    inputs = (layout.eval_inputs(arrays.x, arrays.y, batch_size) if layout is not None else
-              {"x": arrays.x, "y": arrays.y, "batch_size": batch_size})
+        raise UserError(
+            f"{arrays.source}: evaluating needs targets, and this data has none: name "
+            "the target columns",
+            where=arrays.source,
+        )
+    inputs = (
+        layout.eval_inputs(arrays.x, arrays.y, batch_size)
+        if layout is not None
+        else {"x": arrays.x, "y": arrays.y, "batch_size": batch_size}
+    )
     try:
         with layout.local() if layout is not None else contextlib.nullcontext():
-            result = model.evaluate(**inputs, verbose=0, return_dict=True)
+            result = model.evaluate(**inputs, verbose=0, return_dict=True, callbacks=callbacks)
     except Exception as e:
         raise TrainingError(f"{arrays.source}: evaluate failed: {describe_failure(e)}") from None
     return {k: float(v) for k, v in result.items()}
 
 
-def predict(model: Any, x: Any, batch_size: int = 32, layout: Any = None) -> np.ndarray:
+def predict(
+    model: Any, x: Any, batch_size: int = 32, layout: Any = None, callbacks: Any = None
+) -> np.ndarray:
     if layout is not None:
         layout.check_can_predict()
     try:
         with layout.local() if layout is not None else contextlib.nullcontext():
-            return np.asarray(model.predict(x, batch_size=batch_size, verbose=0))
+            return np.asarray(
+                model.predict(x, batch_size=batch_size, verbose=0, callbacks=callbacks)
+            )
     except Exception as e:
         raise TrainingError(f"predict failed: {describe_failure(e)}") from None
 
@@ -353,9 +397,15 @@ class _EventCallback:
 
             def on_train_begin(self, logs: Any = None) -> None:
                 s = self.session
-                s.on_event({"type": "train_begin", "epochs": self.params.get("epochs"),
-                            "initial_epoch": s.epochs_done, "steps": self.params.get("steps"),
-                            "steps_per_execution": s.steps_per_execution})
+                s.on_event(
+                    {
+                        "type": "train_begin",
+                        "epochs": self.params.get("epochs"),
+                        "initial_epoch": s.epochs_done,
+                        "steps": self.params.get("steps"),
+                        "steps_per_execution": s.steps_per_execution,
+                    }
+                )
 
             def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
                 self.epoch = epoch
@@ -379,21 +429,35 @@ class _EventCallback:
                     self.session.stopped_reason = (
                         f"the loss became {loss} at epoch {self.epoch + 1}, step {step}: lower the "
                         "learning rate, scale the inputs (add a Normalization layer) or check the "
-                        "data for extreme values")
+                        "data for extreme values"
+                    )
                     self.model.stop_training = True
                 if now - self.last_sent >= EVENT_INTERVAL_S or step == self.params.get("steps"):
                     self.last_sent = now
                     ms = 1000.0 * (now - self.epoch_started) / max(step, 1)
-                    self.session.on_event({"type": "batch_end", "epoch": self.epoch, "step": step,
-                                           "steps": self.params.get("steps"), "logs": logs,
-                                           "ms_per_step": ms})
+                    self.session.on_event(
+                        {
+                            "type": "batch_end",
+                            "epoch": self.epoch,
+                            "step": step,
+                            "steps": self.params.get("steps"),
+                            "logs": logs,
+                            "ms_per_step": ms,
+                        }
+                    )
 
             def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
                 logs = _floats(logs)
                 for k, v in logs.items():
                     self.session.history.setdefault(k, []).append(v)
                 self.session._record_epoch()
-                self.session.on_event({"type": "epoch_end", "epoch": epoch, "logs": logs,
-                                       "seconds": time.perf_counter() - self.epoch_started})
+                self.session.on_event(
+                    {
+                        "type": "epoch_end",
+                        "epoch": epoch,
+                        "logs": logs,
+                        "seconds": time.perf_counter() - self.epoch_started,
+                    }
+                )
 
         return EventCallback()
