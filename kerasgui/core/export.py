@@ -878,7 +878,15 @@ def _header(out: Lines, plan: Plan) -> None:
                    f"{source}.\n\nIt repeats kerasgui's training run exactly: the same data "
                    "encoding, validation rows, seed, model, compile and fit settings give the "
                    f"same History. The model is written as {style}. Run it with Python; it "
-                   f"writes {outputs} beside itself.")
+                   f"writes {outputs} beside itself." + _distribution_note(p))
+
+
+def _distribution_note(project: Project) -> str:
+    dist = (project.fit or {}).get("distribution")
+    if dist in (None, "auto", 1, "1"):
+        return ""
+    return (f"\n\nThe project trains with fit.distribution = {json.dumps(dist)}; this script "
+            "trains on one device, as kerasgui does with a single device.")
 
 
 def _uses_custom(project: Project) -> bool:
