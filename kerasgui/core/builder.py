@@ -252,7 +252,7 @@ def build_model(project: Project, input_shape: tuple[int, ...] | None) -> Any:
 
         check_config_is_safe(project.model, "model")
         try:
-            return keras.saving.deserialize_keras_object(project.model, safe_mode=True)
+            return keras.saving.deserialize_keras_object(copy.deepcopy(project.model), safe_mode=True)
         except Exception as e:
             raise ModelError(
                 f"model: the Keras model config does not load: {_plain(str(e))}", where="model"

@@ -6,10 +6,10 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QFont, QFontDatabase, QShowEvent
+from PySide6.QtGui import QAction, QFont, QFontDatabase, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -204,3 +204,21 @@ class ExportView(QWidget):
         except UserError as e:
             self._show(self.text(), f"The script was not saved: {e.message}")
             return None
+
+
+class ScriptPanel(ExportView):
+    """The window's Script tab: the script for the open project, following every edit, and
+    File → Export script…"""
+
+    title = "Script"
+
+    def __init__(self, window: Any) -> None:
+        super().__init__(window)
+        self.set_document(window.doc)
+        self.export_action = QAction("E&xport script…", self)
+        self.export_action.setObjectName("export_script")
+        self.export_action.setToolTip("Save a standalone Keras script that reproduces this run")
+        self.export_action.triggered.connect(self.save_dialog)
+
+    def file_actions(self) -> list[QAction]:
+        return [self.export_action]

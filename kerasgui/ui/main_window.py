@@ -56,6 +56,7 @@ PANELS: list[tuple[str, str]] = [
     ("Data", "kerasgui.ui.data_panel.DataPanel"),
     ("Training", "kerasgui.ui.training_panel.TrainingPanel"),
     ("Results", "kerasgui.ui.results_panel.ResultsPanel"),
+    ("Script", "kerasgui.ui.export_view.ScriptPanel"),
 ]
 
 SUMMARY_DELAY_MS = 150

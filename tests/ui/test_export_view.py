@@ -104,3 +104,25 @@ def test_save_writes_paths_relative_to_the_script(qtbot, view, tmp_path):
     text = target.read_text(encoding="utf-8")
     assert "keras.Model(inputs, outputs" in text
     assert "two_class/two_class.csv" in text and 'HERE / "../' in text
+
+
+def test_window_has_a_script_tab_and_export_action(qtbot, tmp_path, monkeypatch):
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QFileDialog
+
+    from kerasgui.ui.main_window import MainWindow
+    from tests.conftest import EXAMPLES
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.keras_ready, timeout=120_000):
+        window.show()
+    window.open_project(EXAMPLES / "two_class" / "two_class.kgproj", ask=False)
+    panel = window.panels["Script"]
+    window.tabs.setCurrentWidget(panel)
+    qtbot.waitUntil(lambda: "keras.Sequential" in panel.code.toPlainText(), timeout=60_000)
+    action = window.findChild(QAction, "export_script")
+    out = tmp_path / "train.py"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+    action.trigger()
+    assert "keras.optimizers.RMSprop(learning_rate=0.1)" in out.read_text()
