@@ -3,6 +3,7 @@ does not fit and why; checks that the loss and the last layer fit the targets.""
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -252,7 +253,8 @@ def build_model(project: Project, input_shape: tuple[int, ...] | None) -> Any:
 
         check_config_is_safe(project.model, "model")
         try:
-            return keras.saving.deserialize_keras_object(copy.deepcopy(project.model), safe_mode=True)
+            config = copy.deepcopy(project.model)  # Keras empties the dict it is given
+            return keras.saving.deserialize_keras_object(config, safe_mode=True)
         except Exception as e:
             raise ModelError(
                 f"model: the Keras model config does not load: {_plain(str(e))}", where="model"

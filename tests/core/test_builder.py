@@ -150,3 +150,15 @@ def test_loss_output_targets_mismatch(layers, loss, y, classes, words):
 def test_matching_loss_passes():
     p = stack(dense(3, activation="softmax"), loss="sparse_categorical_crossentropy")
     check_targets(p, build_model(p, (2,)), _Arrays(np.array([0, 1, 2]), ["a", "b", "c"]))
+
+
+def test_whole_model_config_builds_again_and_again():
+    import json
+
+    import keras
+
+    m = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3)])
+    p = Project(model=json.loads(json.dumps(keras.saving.serialize_keras_object(m))))
+    assert build_model(p, None).output_shape == (None, 3)
+    assert build_model(p, None).output_shape == (None, 3)  # the project's dict was not consumed
+    assert summarize(p, None).rows[-1].output_shape == (None, 3)
