@@ -56,8 +56,11 @@ def test_penguins_targets_by_clicking_shapes_summary_and_losses(
     assert w.input_shape() is None  # no target yet: no arrays
 
     # add a Dense layer so that the summary shows the input shape it gets from the data
-    w.doc.add_layer(0, {"class_name": "Dense", "config": {"units": 3}})
-    result = next_summary(w, lambda: click_header(qtbot, p, "species"))
+    next_summary(w, lambda: w.doc.add_layer(0, {"class_name": "Dense", "config": {"units": 3}}))
+    click_header(qtbot, p, "species")
+    qtbot.waitUntil(lambda: getattr(w.summary_result, "input_shape", None) == (7,),
+                    timeout=LOAD_TIMEOUT_MS)
+    result = w.summary_result
     assert w.project.data["train"]["targets"] == ["species"]
     assert p.role_hint.isHidden()
     assert w.input_shape() == (7,)  # 4 numbers + island one-hot over 3 islands
