@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import re
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,11 @@ from kerasgui.core.errors import ModelError
 if TYPE_CHECKING:
     from kerasgui.core.data import Arrays
     from kerasgui.core.project import Project
+
+
+# Making layers draws from Keras's global random state: a seeded build holds this lock so that a
+# summary computed at the same time (the window's live summary) cannot draw in between.
+BUILD_LOCK = threading.RLock()
 
 
 @dataclass
@@ -168,6 +174,11 @@ def _shape_of(t: Any) -> tuple[int | None, ...] | None:
 
 
 def summarize(project: Project, input_shape: tuple[int, ...] | None = None) -> Summary:
+    with BUILD_LOCK:
+        return _summarize(project, input_shape)
+
+
+def _summarize(project: Project, input_shape: tuple[int, ...] | None = None) -> Summary:
     """Each layer's output shape and parameters. Never raises for a bad stack: the first layer that
     does not fit is `problem`, with `where` = "model.layers[i]" and the reason in plain words."""
     import keras
@@ -244,6 +255,11 @@ def _totals(summary: Summary) -> None:
 
 
 def build_model(project: Project, input_shape: tuple[int, ...] | None) -> Any:
+    with BUILD_LOCK:
+        return _build_model(project, input_shape)
+
+
+def _build_model(project: Project, input_shape: tuple[int, ...] | None) -> Any:
     """A keras.Model for the project. A stack without an InputLayer takes `input_shape` (per
     sample)."""
     import keras

@@ -25,6 +25,7 @@ from kerasgui.core.project import Project, atomic_write_text
 
 Event = dict[str, Any]
 EVENT_INTERVAL_S = 0.05  # batch events at most ~20 per second
+STOPPED_BY_USER = "stopped by the user"
 BACKUP_DIR = "backup"  # inside a run folder: Keras's BackupAndRestore checkpoint
 
 
@@ -116,7 +117,7 @@ class Session:
     def prepare(self) -> None:
         """Load the data, build the model (seeded), adapt Normalization layers, compile."""
         from kerasgui.core import distribution
-        from kerasgui.core.builder import build_model, check_targets
+        from kerasgui.core.builder import BUILD_LOCK, build_model, check_targets
         from kerasgui.core.data import load_project_data
 
         # first: splitting the CPU into devices must happen before the backend starts them
@@ -131,13 +132,14 @@ class Session:
         train = self.data.train
         seed = self.project.fit.get("seed")
         with self.layout.scope():  # MirroredStrategy: variables live on every replica
-            if seed is not None:
-                # Build once unseeded: first-time work (caches in Keras and the catalog) may draw
-                # random numbers, and the seeded build must draw exactly what a plain Keras script
-                # draws.
-                build_model(self.project, train.schema.input_shape)
-                keras.utils.set_random_seed(int(seed))
-            self.model = build_model(self.project, train.schema.input_shape)
+            with BUILD_LOCK:  # no other build may draw random numbers between seed and build
+                if seed is not None:
+                    # Build once unseeded: first-time work (caches in Keras and the catalog) may
+                    # draw random numbers, and the seeded build must draw exactly what a plain
+                    # Keras script draws.
+                    build_model(self.project, train.schema.input_shape)
+                    keras.utils.set_random_seed(int(seed))
+                self.model = build_model(self.project, train.schema.input_shape)
             check_targets(self.project, self.model, train)
             self._adapt_normalization(train.x)
             steps = self.layout.steps(len(train.x), batch)
@@ -392,7 +394,7 @@ class _EventCallback:
                     s._running.wait()
                     self.session.on_event({"type": "resumed", "epoch": self.epoch})
                 if s._stop.is_set():
-                    s.stopped_reason = s.stopped_reason or "stopped by the user"
+                    s.stopped_reason = s.stopped_reason or STOPPED_BY_USER
                     self.model.stop_training = True
 
             def on_train_begin(self, logs: Any = None) -> None:
@@ -445,6 +447,9 @@ class _EventCallback:
                             "ms_per_step": ms,
                         }
                     )
+                if self.session._stop.is_set():  # Keras checks right after this: no next batch
+                    self.session.stopped_reason = self.session.stopped_reason or STOPPED_BY_USER
+                    self.model.stop_training = True
 
             def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
                 logs = _floats(logs)

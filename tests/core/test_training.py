@@ -141,3 +141,20 @@ def test_error_inside_fit_keeps_history(monkeypatch):
     with pytest.raises(TrainingError, match="out of memory"):
         session.fit()
     assert session.epochs_done == 2 and session.model is not None
+
+
+def test_stop_takes_effect_before_the_next_batch():
+    project = Project.load(TWO_CLASS)
+    project.fit["epochs"] = 50
+    session = Session(project)
+    seen = {}
+
+    def on_event(e):
+        if e["type"] == "batch_end" and "iterations" not in seen:
+            seen["iterations"] = int(session.model.optimizer.iterations.numpy())
+            session.request_stop()
+
+    session.on_event = on_event
+    session.fit()
+    assert int(session.model.optimizer.iterations.numpy()) == seen["iterations"]
+    assert session.stopped_reason == "stopped by the user"
