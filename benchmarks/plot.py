@@ -28,10 +28,6 @@ from _bench import Row, format_rows, median, write_json
 
 SIZES = (1_000, 100_000, 1_000_000)
 _KEEP: list[object] = []
-# PySide6 6.12.0 on Python 3.11 drops a reference to None in QGraphicsItem.parentItem() and
-# .scene(), which pyqtgraph calls while painting: after some thousands of paints Python aborts
-# ("deallocating None"). Extra references keep the benchmark alive; they change no timing.
-_NONE_GUARD = [None] * 10_000_000
 EPOCHS = 10  # the simulated run: its batches are spread over this many epochs
 
 
