@@ -129,36 +129,6 @@ def write_bug_log(text: str) -> Path:
 
 
 # ---- train --------------------------------------------------------------------------------------
-def _default_out(project: Any) -> Path:
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    base = project.base_dir / "runs" / f"{Path(project.path).stem}-{stamp}"
-    out, n = base, 1
-    while out.exists():
-        n += 1
-        out = base.with_name(f"{base.name}-{n}")
-    return out
-
-
-def _versions() -> dict[str, str]:
-    import keras
-
-    info = {
-        "kerasgui": kerasgui.__version__,
-        "keras": keras.__version__,
-        "backend": keras.backend.backend(),
-        "python": sys.version.split()[0],
-    }
-    if info["backend"] == "tensorflow":
-        import tensorflow as tf
-
-        info["tensorflow"] = tf.__version__
-    elif info["backend"] == "jax":
-        import jax
-
-        info["jax"] = jax.__version__
-    return info
-
-
 def trust_project_code(project: Any, trust: bool) -> None:
     """Custom losses and metrics run only when the user said so (--trust)."""
     from kerasgui.core import custom
@@ -183,6 +153,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         distribution.use_jax_backend()  # before anything imports Keras
 
     from kerasgui.core.project import Project
+    from kerasgui.core.run_record import new_run_dir, write_outputs, write_run
     from kerasgui.core.training import Session
 
     project = Project.load(args.project)
@@ -208,14 +179,14 @@ def cmd_train(args: argparse.Namespace) -> int:
                 f"{project.base_dir / 'runs'}"
             )
         args.out = str(runs[0].folder)
-    out = Path(args.out) if args.out else _default_out(project)
+    out = Path(args.out) if args.out else new_run_dir(project)
     if cluster is not None and cluster.worker_index > 0:
         out = out / f"worker-{cluster.worker_index}"  # worker 0 writes the outputs
     out.mkdir(parents=True, exist_ok=True)
     started = datetime.now(UTC)
     session = Session(project, on_event=_print_event)
     session.prepare()
-    _write_run(project, session, out, started, status="running")
+    write_run(project, session, out, started, status="running")
     interrupted = False
 
     def on_term(signum: int, frame: Any) -> None:
@@ -230,11 +201,13 @@ def cmd_train(args: argparse.Namespace) -> int:
         session.stopped_reason = "interrupted (Ctrl-C)"
     except UserError as e:
         # the weights and history so far are kept; say what failed after saving them
-        _write_outputs(project, session, out, started)
+        write_outputs(project, session, out, started)
         raise UserError(f"{e.message} (the model and history so far are in {out})") from None
     finally:
         signal.signal(signal.SIGTERM, previous)
-    _write_outputs(project, session, out, started)
+    metrics = write_outputs(project, session, out, started)
+    if metrics is not None and session.layout.is_chief:
+        print("test: " + " - ".join(f"{k}: {v:.4f}" for k, v in metrics.items()))
     if session.stopped_reason:
         print(f"stopped: {session.stopped_reason}", file=sys.stderr)
     if session.layout.is_chief:
@@ -243,97 +216,6 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(f"worker {session.layout.worker_index}: history.json and run.json in {out}")
     terminated = session.stopped_reason and session.stopped_reason.startswith("terminated")
     return EXIT_INTERRUPTED if interrupted or terminated else EXIT_OK
-
-
-def _write_outputs(project: Any, session: Any, out: Path, started: datetime) -> None:
-    from kerasgui.core.distribution import local_only
-    from kerasgui.core.model_file import save_model
-    from kerasgui.core.project import atomic_write_text
-
-    chief = session.layout is None or session.layout.is_chief  # the other workers: no model file
-    if chief:
-        with local_only():
-            save_model(
-                session.model,
-                out / "model.keras",
-                session.schema,
-                extra={"project": project.to_dict()},
-            )
-    atomic_write_text(out / "history.json", json.dumps(session.history, indent=1))
-    metrics = None
-    if session.data.test is not None and session.stopped_reason is None:
-        metrics = session.evaluate()  # on every worker: the workers evaluate together
-        if chief:
-            atomic_write_text(out / "metrics.json", json.dumps(metrics, indent=1))
-            print("test: " + " - ".join(f"{k}: {v:.4f}" for k, v in metrics.items()))
-    _write_run(
-        project,
-        session,
-        out,
-        started,
-        metrics=metrics,
-        status="stopped" if session.stopped_reason else "finished",
-    )
-
-
-def _write_run(
-    project: Any,
-    session: Any,
-    out: Path,
-    started: datetime,
-    *,
-    status: str,
-    metrics: dict[str, float] | None = None,
-) -> None:
-    """run.json: what ran. Status "running" (with the pid) until the run ends, so a run killed
-    mid-way is found again and resumed from its checkpoint."""
-    from kerasgui.core.project import atomic_write_text
-
-    run = {
-        "status": status,
-        "pid": os.getpid() if status == "running" else None,
-        "project": project.to_dict(),
-        "project_path": str(project.path.name) if project.path else None,
-        "versions": _versions(),
-        **_layout(session),
-        "seed": project.fit.get("seed"),
-        "epochs_requested": project.fit.get("epochs"),
-        "epochs_done": session.epochs_done,
-        "stopped_early": session.stopped_reason is not None
-        or (session.epochs_done < int(project.fit.get("epochs", 0))),
-        "stop_reason": session.stopped_reason,
-        "steps_per_execution": session.steps_per_execution,
-        "fit_seconds": round(session.fit_seconds, 3),
-        "started": started.isoformat(timespec="seconds"),
-        "ended": None if status == "running" else datetime.now(UTC).isoformat(timespec="seconds"),
-        "test_metrics": metrics,
-    }
-    atomic_write_text(out / "run.json", json.dumps(run, indent=1))
-
-
-def _layout(session: Any) -> dict[str, Any]:
-    """Where it ran: strategy, replicas, backend, workers, devices."""
-    if session.layout is not None:
-        return dict(session.layout.record())
-    import keras
-
-    return {
-        "strategy": "default",
-        "replicas": 1,
-        "backend": keras.backend.backend(),
-        "num_workers": 1,
-        "worker_index": 0,
-        "devices": _devices(),
-    }
-
-
-def _devices() -> list[str]:
-    import keras
-
-    try:
-        return [str(d) for d in keras.distribution.list_devices()]
-    except Exception:
-        return ["cpu:0"]
 
 
 def _print_event(event: dict[str, Any]) -> None:
