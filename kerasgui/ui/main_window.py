@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 import kerasgui
-from kerasgui.core import custom
+from kerasgui.core import custom, recovery
 from kerasgui.core.errors import UserError
 from kerasgui.core.project import SUFFIX, Project
 from kerasgui.ui import settings
@@ -60,6 +60,7 @@ PANELS: list[tuple[str, str]] = [
 ]
 
 SUMMARY_DELAY_MS = 150
+AUTOSAVE_DELAY_MS = 3000  # an edited project is autosaved this long after the last edit
 KERAS_FALLBACK_MS = 500  # start importing Keras this long after show if no paint came first
 PROJECT_FILTER = f"kerasgui projects (*{SUFFIX});;All files (*)"
 
@@ -81,6 +82,31 @@ save the project here, then for example
 `train` writes model.keras, history.json, metrics.json and run.json into the output folder.
 Exit codes: 0 done, 2 a problem in the input (one line on stderr), 130 interrupted, 1 a bug.
 """
+
+
+def ask_restore_autosave(parent: QWidget, path: Path, auto: Path) -> bool:
+    """An autosave newer than the project file: True to restore it, False to open the file."""
+    box = QMessageBox(QMessageBox.Icon.Question, "Restore unsaved changes?",
+                      f"{path.name} has changes that were not saved (kerasgui closed without "
+                      f"saving them). They were autosaved in {auto.name}.\n\n"
+                      "Restore them, or open the saved file?", parent=parent)
+    restore = box.addButton("Restore", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("Open the saved file", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(restore)
+    box.exec()
+    return box.clickedButton() is restore
+
+
+def ask_resume_run(parent: QWidget, run: Any) -> bool:
+    """A training run of this project that did not finish: True to resume it."""
+    total = f" of {run.epochs_requested}" if run.epochs_requested else ""
+    answer = QMessageBox.question(
+        parent, "Resume training?",
+        f"A training run of this project did not finish: {run.folder.name} stopped after epoch "
+        f"{run.epochs_done}{total}, and its checkpoint is kept.\n\nResume it from there?",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.Yes)
+    return answer == QMessageBox.StandardButton.Yes
 
 
 def _load_class(spec: str) -> type:
@@ -113,6 +139,10 @@ class MainWindow(QMainWindow):
         self._summary_timer.setSingleShot(True)
         self._summary_timer.setInterval(SUMMARY_DELAY_MS)
         self._summary_timer.timeout.connect(self._recompute)
+        self._autosave_timer = QTimer(self)
+        self._autosave_timer.setSingleShot(True)
+        self._autosave_timer.setInterval(AUTOSAVE_DELAY_MS)
+        self._autosave_timer.timeout.connect(self.autosave)
 
         self._build_header()
         self.tabs = QTabWidget()
@@ -135,6 +165,7 @@ class MainWindow(QMainWindow):
         self.checker.finished.connect(self._on_summary)
         self.doc.changed.connect(self._on_project_changed)
         self.doc.undo_stack.cleanChanged.connect(self._update_title)
+        self.doc.undo_stack.indexChanged.connect(self._schedule_autosave)
         self._restore_settings()
         self._on_project_changed("all")
 
@@ -337,7 +368,34 @@ class MainWindow(QMainWindow):
             | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
         if answer == QMessageBox.StandardButton.Save:
             return self.save_project()
-        return answer == QMessageBox.StandardButton.Discard
+        if answer == QMessageBox.StandardButton.Discard:
+            self.discard_autosave()
+            return True
+        return False
+
+    # ---- autosave --------------------------------------------------------------------------------
+    def _schedule_autosave(self, *_: Any) -> None:
+        if self.is_modified() and not self._closed:
+            self._autosave_timer.start()
+        else:
+            self._autosave_timer.stop()
+
+    def autosave(self) -> Path | None:
+        """Write the edited project beside its file (or in the data folder), atomically."""
+        if not self.is_modified() or self._closed:
+            return None
+        try:
+            return recovery.write_autosave(self.project)
+        except OSError as e:  # never an interruption: say it in the status bar
+            self.statusBar().showMessage(f"Could not autosave: {e.strerror or e}", 8000)
+            return None
+
+    def discard_autosave(self) -> None:
+        self._autosave_timer.stop()
+        try:
+            recovery.discard_autosave(self.project)
+        except OSError:
+            log.debug("could not remove the autosave", exc_info=True)
 
     def new_project(self) -> bool:
         if not self.maybe_save():
@@ -363,12 +421,40 @@ class MainWindow(QMainWindow):
         except UserError as e:
             QMessageBox.warning(self, "Cannot open the project", e.message)
             return False
+        restored = False
+        auto = recovery.newer_autosave(Path(path))
+        if auto is not None and ask_restore_autosave(self, Path(path), auto):
+            try:
+                project = recovery.load_autosave(auto, Path(path))
+                restored = True
+            except UserError as e:
+                QMessageBox.warning(self, "Cannot restore the unsaved changes",
+                                    f"{e.message}\n\nThe saved file is opened instead.")
         self._ask_to_run_code(project)
+        self._autosave_timer.stop()
         self.doc.reset(project)
+        if restored:
+            self.doc.undo_stack.resetClean()  # modified: the restored edits are not saved yet
+            self._update_title()
         files = settings.add_recent_file(str(project.path))
         log.debug("recent files: %s", files)
-        self.statusBar().showMessage(f"Opened {Path(path).name}.", 4000)
+        self.statusBar().showMessage(
+            f"Opened {Path(path).name}" + (" with the unsaved changes restored." if restored
+                                           else "."), 4000)
+        self._offer_unfinished_run()
         return True
+
+    def _offer_unfinished_run(self) -> None:
+        """A run of this project that stopped without finishing (a crash): offer to resume it."""
+        try:
+            runs = recovery.unfinished_runs(self.project)
+        except OSError:
+            return
+        if runs and ask_resume_run(self, runs[0]):
+            panel = self.panels.get("Training")
+            resume = getattr(panel, "resume_run", None)
+            if resume is not None:
+                resume(runs[0])
 
     def _ask_to_run_code(self, project: Project) -> None:
         """A project that names Python files for losses or metrics runs them only if agreed."""
@@ -405,6 +491,7 @@ class MainWindow(QMainWindow):
                                 f"{target}: {e.strerror or e}; choose another folder.")
             return False
         self.doc.undo_stack.setClean()
+        self.discard_autosave()
         settings.add_recent_file(str(saved))
         self._update_title()
         self.statusBar().showMessage(f"Saved {saved.name}.", 4000)
@@ -498,6 +585,8 @@ class MainWindow(QMainWindow):
             if can_close is not None and not can_close():
                 event.ignore()
                 return
+        if not self.is_modified():  # saved, or the changes discarded: nothing to recover
+            self.discard_autosave()
         self._save_settings()
         self.shutdown()
         event.accept()
@@ -508,6 +597,7 @@ class MainWindow(QMainWindow):
             return
         self._closed = True
         self._summary_timer.stop()
+        self._autosave_timer.stop()
         for panel in self.panels.values():
             stop = getattr(panel, "shutdown", None)
             if stop is not None:

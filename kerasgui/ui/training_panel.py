@@ -16,7 +16,7 @@ import logging
 import math
 import os
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -163,6 +163,36 @@ def ask_save_on_close(parent: QWidget) -> bool:
     return answer == QMessageBox.StandardButton.Save
 
 
+def recorded(session: Any, run_dir: Path, run: Any) -> Any:
+    """Run `run()` (a fit) with its run folder kept the way the command line keeps it: run.json
+    says "running" (with the pid) until the end, then model.keras, history.json and run.json
+    ("finished" or "stopped") are written, after a failure too (core.run_record)."""
+    from kerasgui.core.run_record import write_outputs, write_run
+
+    project = session.project
+    started = datetime.now(UTC)
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        write_run(project, session, run_dir, started, status="running")
+    except OSError as e:
+        raise UserError(f"Cannot write the run folder {run_dir}: {e.strerror or e}; save the "
+                        "project in a folder you can write to") from None
+    try:
+        value = run()
+    except BaseException:
+        try:
+            write_outputs(project, session, run_dir, started)
+        except Exception:  # the failure of the run is the message; this goes to the log
+            log.exception("could not write the outputs of the failed run in %s", run_dir)
+        raise
+    try:
+        write_outputs(project, session, run_dir, started)
+    except OSError as e:
+        raise UserError(f"The model trained, but its run folder {run_dir} could not be "
+                        f"written: {e.strerror or e}; save the model with Save model…") from None
+    return value
+
+
 class TrainingPanel(QWidget):
     """Settings | controls, progress, curves, log and History."""
 
@@ -188,6 +218,8 @@ class TrainingPanel(QWidget):
         self._epoch_seconds = []
         self._began = 0.0
         self._disabled_elsewhere: list[Any] = []
+        self.run_dir: Path | None = None  # the run folder of the current Session
+        self._pending_resume: Any = None
         self._autotrain = os.environ.get(ENV_AUTOTRAIN, "").strip()
         self._build()
         self.doc.changed.connect(self._project_changed)
@@ -591,6 +623,10 @@ class TrainingPanel(QWidget):
 
     def _keras_ready(self) -> None:
         self._update_buttons()
+        if self._pending_resume is not None and not self.running:
+            QTimer.singleShot(0, lambda: self._pending_resume is not None
+                              and self.resume_run(self._pending_resume))
+            return
         if self._autotrain and not self.running and self.session is None:
             self.window_.tabs.setCurrentWidget(self)
             QTimer.singleShot(300, self._start_autotrain)
@@ -642,51 +678,63 @@ class TrainingPanel(QWidget):
         self._update_buttons()
         self.running_changed.emit(running)
 
-    def _prepare_project(self) -> Any:
-        """A snapshot of the project to train; a ModelCheckpoint writes into a run folder."""
+    def _prepare_project(self, run_dir: Path) -> Any:
+        """A snapshot of the project to train; a ModelCheckpoint writes into the run folder."""
         project = snapshot(self.doc.project)
-        callbacks = project.fit.get("callbacks") or []
-        run_dir = None
-        for spec in callbacks:
+        for spec in project.fit.get("callbacks") or []:
             if isinstance(spec, dict) and spec.get("class_name") == "ModelCheckpoint":
-                config = dict(spec.get("config") or {})
-                file = Path(str(config.get("filepath") or "best.keras"))
-                if not file.is_absolute():
-                    if run_dir is None:
-                        stem = Path(project.path).stem if project.path else "untitled"
-                        run_dir = (project.base_dir / "runs"
-                                   / f"{stem}-{datetime.now():%Y%m%d-%H%M%S}")
-                    file = run_dir / file
-                file.parent.mkdir(parents=True, exist_ok=True)
-                config["filepath"] = str(file)
-                config["save_best_only"] = True
-                spec["config"] = config
-                self._log(f"ModelCheckpoint saves the best model to {file}")
+                file = Path(str((spec.get("config") or {}).get("filepath") or "best.keras"))
+                self._log(f"ModelCheckpoint saves the best model to {run_dir / file}")
         return project
 
-    def train(self, epochs: int | None = None) -> bool:
-        """Build the model afresh and train it (in the worker thread). False if it cannot start."""
+    @staticmethod
+    def new_run_dir(project: Any) -> Path:
+        """runs/<project>-<time> beside the project; for one never saved, in the data folder."""
+        from kerasgui.core.recovery import data_dir
+        from kerasgui.core.run_record import new_run_dir
+
+        return new_run_dir(project, None if project.path is not None else data_dir() / "runs")
+
+    def train(self, epochs: int | None = None, *, resume: Any = None) -> bool:
+        """Build the model afresh and train it (in the worker thread). False if it cannot start.
+        The run checkpoints each epoch into its run folder; `resume` (a recovery.UnfinishedRun)
+        continues a run that did not finish from its checkpoint instead."""
         if self.running or not self.window_.keras_is_ready or self._other_job_running():
             return False
         from kerasgui.core.training import Session
 
+        self._pending_resume = None
         self._show_message(None)
         self.log_view.clear()
         self.plots.reset()
         self.history_table.setRowCount(0)
         self.history_table.setColumnCount(0)
-        try:
-            project = self._prepare_project()
-        except OSError as e:
-            self._show_message(f"Cannot create the run folder for ModelCheckpoint: "
-                               f"{e.strerror or e}", error=True)
-            return False
+        project = snapshot(self.doc.project)
+        run_dir = Path(resume.folder) if resume is not None else self.new_run_dir(project)
+        project = self._prepare_project(run_dir)
+        if resume is not None and epochs is None:
+            epochs = resume.epochs_requested
+        if epochs is not None:
+            project.fit["epochs"] = int(epochs)
+        self.run_dir = run_dir
         self.session = Session(project)
         self.session_changed.emit()
         session = self.session
         total = epochs
-        self._log(f"Loading the data and building the model of “{project.name}”…")
-        return self._start(lambda emit: self._fit(session, emit, total), "Preparing…")
+        if resume is not None:
+            self._log(f"Resuming the run in {run_dir} from its checkpoint after epoch "
+                      f"{resume.epochs_done}…")
+        else:
+            self._log(f"Loading the data and building the model of “{project.name}”…")
+        return self._start(lambda emit: self._fit(session, emit, total, run_dir), "Preparing…")
+
+    def resume_run(self, run: Any) -> bool:
+        """Resume an unfinished run (recovery.UnfinishedRun); waits for TensorFlow if needed."""
+        if not self.window_.keras_is_ready:
+            self._pending_resume = run
+            return True
+        self.window_.tabs.setCurrentWidget(self)
+        return self.train(resume=run)
 
     def train_more(self, n: int | None = None) -> bool:
         """Continue the same Session for n more epochs (weights and optimizer state kept)."""
@@ -697,17 +745,22 @@ class TrainingPanel(QWidget):
         session = self.session
         self._show_message(None)
         self._log(f"Training {n} more epoch{'s' if n != 1 else ''}…")
-        return self._start(lambda emit: self._more(session, emit, n), "Continuing…")
+        run_dir = self.run_dir
+        return self._start(lambda emit: self._more(session, emit, n, run_dir), "Continuing…")
 
     @staticmethod
-    def _fit(session: Any, emit: Any, epochs: int | None) -> Any:
+    def _fit(session: Any, emit: Any, epochs: int | None, run_dir: Path) -> Any:
         session.on_event = emit
-        return session.fit(epochs)
+        session.prepare()  # first: a project that cannot train leaves no run folder behind
+        return recorded(session, run_dir, lambda: session.fit(epochs, out_dir=run_dir))
 
     @staticmethod
-    def _more(session: Any, emit: Any, n: int) -> Any:
+    def _more(session: Any, emit: Any, n: int, run_dir: Path | None) -> Any:
         session.on_event = emit
-        return session.more(n)
+        session.project.fit["epochs"] = session.epochs_done + n  # what run.json records
+        if run_dir is None:
+            return session.more(n)
+        return recorded(session, run_dir, lambda: session.more(n, out_dir=run_dir))
 
     def _start(self, fn: Any, text: str) -> bool:
         self._stop_requested = False
@@ -788,6 +841,11 @@ class TrainingPanel(QWidget):
         except AttributeError:
             pass
         self._log(", ".join(parts) + ".")
+        if initial > 0 and session is not None and not self.plots.history:
+            # resumed from a checkpoint: the restored history first, then the new epochs
+            restored = {k: list(v[:initial]) for k, v in dict(session.history).items()}
+            self.plots.set_history(restored)
+            self._fill_history(restored)
         self.progress.setRange(0, int(self._steps or 0))
         self.progress.setValue(0)
 

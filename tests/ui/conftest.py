@@ -23,10 +23,12 @@ SUMMARY_TIMEOUT_MS = 20_000
 @pytest.fixture(autouse=True)
 def _isolated_settings(tmp_path_factory: pytest.TempPathFactory,
                        monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Recent files and window geometry go to a fresh folder, never the user's settings."""
+    """Recent files, window geometry, autosaves and the runs of unsaved projects go to a fresh
+    folder, never the user's."""
     folder = tmp_path_factory.mktemp("settings")
     monkeypatch.setenv("KERASGUI_SETTINGS", str(folder / "kerasgui.ini"))
     monkeypatch.setenv("KERASGUI_LOG_DIR", str(folder))
+    monkeypatch.setenv("KERASGUI_DATA_DIR", str(folder / "data"))  # autosaves, untitled runs
     for fmt in (QSettings.Format.IniFormat, QSettings.Format.NativeFormat):
         QSettings.setPath(fmt, QSettings.Scope.UserScope, str(folder))
     yield folder

@@ -12,7 +12,13 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QPlainTextEdit
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QFileDialog,
+    QMessageBox,
+    QPlainTextEdit,
+)
 
 from kerasgui.core.project import Project
 from kerasgui.ui.main_window import PANELS, MainWindow
@@ -210,8 +216,9 @@ def test_geometry_and_recent_files_go_to_isolated_settings(window: Any, tmp_path
 
 def test_help_shows_the_command_line(window: Any, qtbot: Any) -> None:
     window.findChild(QAction, "cli_help").trigger()
-    dialog = window.findChild(QPlainTextEdit).window()
-    text = window.findChild(QPlainTextEdit).toPlainText()
+    dialog = window.findChild(QDialog, "cli_help_dialog")
+    assert dialog is not None and dialog.isVisible()
+    text = dialog.findChild(QPlainTextEdit).toPlainText()
     assert "kerasgui train PROJECT" in text and "kerasgui summary PROJECT" in text
     dialog.close()
 
