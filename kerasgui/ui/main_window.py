@@ -66,7 +66,7 @@ PROJECT_FILTER = f"kerasgui projects (*{SUFFIX});;All files (*)"
 
 CLI_USAGE = """\
 kerasgui [PROJECT]                          open the window, with PROJECT if given
-kerasgui train PROJECT [--out DIR] [--epochs N] [--devices auto|N|cpu:N]
+kerasgui train PROJECT [--out DIR] [--epochs N] [--devices auto|N|cpu:N] [--trust] [--resume]
                [--coordinator HOST:PORT --num-workers N --worker-index I]
 kerasgui summary PROJECT
 kerasgui evaluate MODEL DATA [--targets COL ...] [--batch-size N]
