@@ -397,7 +397,7 @@ def check_targets(project: Project, model: Any, train: Arrays) -> None:
     if name in BINARY and n_classes is not None and n_classes > 2:
         raise ModelError(
             f"compile.loss {name} is for two classes, but the targets have {n_classes} "
-            f"({', '.join(class_names[:5])}{', ...' if n_classes > 5 else ''}): use "
+            f"({', '.join((class_names or [])[:5])}{', ...' if n_classes > 5 else ''}): use "
             "sparse_categorical_crossentropy with a softmax output of "
             f"{n_classes} units",
             where="compile.loss",

@@ -93,7 +93,7 @@ class Rows:
         if isinstance(key, tuple):
             return self[key[0]][(slice(None), *key[1:])]
         if isinstance(key, int | np.integer):
-            return read_rows(self.base, self.index[[key]])[0]
+            return read_rows(self.base, self.index[[int(key)]])[0]
         return read_rows(self.base, self.index[key])
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:

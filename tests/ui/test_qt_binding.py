@@ -1,4 +1,4 @@
-"""The Qt binding must not leak or drop references on plain calls: PySide6-Essentials 6.12.0 drops one
+"""The Qt binding must not drop references on plain calls: PySide6-Essentials 6.12.0 drops one
 reference to None per call of a method that returns nothing, and aborts Python within minutes of
 training in the window. pyproject.toml excludes that release; this test catches the next one."""
 
