@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QFont
 from PySide6.QtWidgets import (
-    QAbstractButton,
     QAbstractItemView,
     QApplication,
     QComboBox,
@@ -45,6 +44,7 @@ from PySide6.QtWidgets import (
 from kerasgui.core.errors import UserError
 from kerasgui.core.results import CANCELLED, Outcome, run, samples
 from kerasgui.ui.confusion_view import ConfusionView
+from kerasgui.ui.job_gate import JobGate
 from kerasgui.ui.predictions_view import PredictionsView
 from kerasgui.ui.regression_view import RegressionView
 from kerasgui.ui.worker import Job, Result
@@ -81,7 +81,7 @@ class ResultsPanel(QWidget):
         self._stop = threading.Event()
         self.evaluation: Outcome | None = None
         self.prediction: Outcome | None = None
-        self._disabled_elsewhere: list[Any] = []
+        self._gate = JobGate(self.window_, ("train", "train_more"))
         self._build()
         self.doc.changed.connect(self._project_changed)
         window.keras_ready.connect(self._update_buttons)
@@ -586,20 +586,7 @@ class ResultsPanel(QWidget):
 
     def _set_running(self, running: bool) -> None:
         """One Keras job at a time: Train is disabled while this panel's job runs."""
-        if running:
-            self._disabled_elsewhere = []
-            for cls in (QAction, QAbstractButton):
-                for w in self.window_.findChildren(cls):
-                    if w.objectName() in ("train", "train_more") and w.isEnabled():
-                        w.setEnabled(False)
-                        self._disabled_elsewhere.append(w)
-        else:
-            for w in self._disabled_elsewhere:
-                try:
-                    w.setEnabled(True)
-                except RuntimeError:  # deleted meanwhile
-                    pass
-            self._disabled_elsewhere = []
+        self._gate.set_running(running)
         self._update_buttons()
 
     def _on_event(self, event: dict[str, Any]) -> None:

@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QFont, QTextCursor
 from PySide6.QtWidgets import (
-    QAbstractButton,
     QAbstractItemView,
     QCheckBox,
     QComboBox,
@@ -51,6 +50,7 @@ from PySide6.QtWidgets import (
 
 from kerasgui.core.errors import UserError
 from kerasgui.core.project import atomic_write_text
+from kerasgui.ui.job_gate import JobGate
 from kerasgui.ui.plots import TrainingPlots, best_epoch, fmt
 from kerasgui.ui.summary_worker import snapshot
 from kerasgui.ui.worker import Job, Result
@@ -217,7 +217,7 @@ class TrainingPanel(QWidget):
         self._last_step = 0
         self._epoch_seconds = []
         self._began = 0.0
-        self._disabled_elsewhere: list[Any] = []
+        self._gate = JobGate(self.window_, ("evaluate", "predict"))
         self.run_dir: Path | None = None  # the run folder of the current Session
         self._pending_resume: Any = None
         self._autotrain = os.environ.get(ENV_AUTOTRAIN, "").strip()
@@ -661,20 +661,7 @@ class TrainingPanel(QWidget):
 
     def _set_running(self, running: bool) -> None:
         """Disable what would disturb the run elsewhere in the window (Evaluate, Predict)."""
-        if running:
-            self._disabled_elsewhere = []
-            for cls in (QAction, QAbstractButton):
-                for w in self.window_.findChildren(cls):
-                    if w.objectName() in ("evaluate", "predict") and w.isEnabled():
-                        w.setEnabled(False)
-                        self._disabled_elsewhere.append(w)
-        else:
-            for w in self._disabled_elsewhere:
-                try:
-                    w.setEnabled(True)
-                except RuntimeError:  # deleted meanwhile
-                    pass
-            self._disabled_elsewhere = []
+        self._gate.set_running(running)
         self._update_buttons()
         self.running_changed.emit(running)
 
