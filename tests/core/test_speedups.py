@@ -55,3 +55,7 @@ def test_chosen_steps_keep_callbacks_near_twenty_a_second() -> None:
     assert training.choose_steps_per_execution(tiny, 16, 7) == 7  # never more than an epoch
     big = type("M", (), {"layers": [Layer((4096, 4096), (None, 4096))]})()
     assert training.choose_steps_per_execution(big, 256, 100) == 1  # compute-bound: every step
+    # steps of ~15 ms would take 3 per call: not worth tracing a multi-step function
+    medium = type("M", (), {"layers": [Layer((3, 3, 32, 32), (None, 11, 11, 32))]})()
+    assert 0.01 < training.estimate_step_seconds(medium, 64) < 0.025
+    assert training.choose_steps_per_execution(medium, 64, 100) == 1
