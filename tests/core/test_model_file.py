@@ -114,3 +114,19 @@ def test_foreign_module_is_never_imported(tmp_path, monkeypatch):
     with pytest.raises(ModelFileError, match="evil_payload"):
         load_model(bad)
     assert not (tmp_path / "imported.txt").exists() and "evil_payload" not in sys.modules
+
+
+def test_command_line_refuses_code_carrying_models(tmp_path, capsys):
+    import keras
+
+    from kerasgui.cli import main
+
+    model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Lambda(lambda x: x * 2)])
+    model.save(tmp_path / "lambda.keras")
+    (tmp_path / "x.csv").write_text("a,b\n1,2\n")
+    (tmp_path / "broken.keras").write_bytes(b"PK\x03\x04 truncated")
+    for name, words in (("lambda.keras", "Lambda"), ("broken.keras", "not a readable .keras")):
+        assert main(["predict", str(tmp_path / name), str(tmp_path / "x.csv"), "--out",
+                     str(tmp_path / "p.csv")]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and err.count("\n") == 1 and words in err
