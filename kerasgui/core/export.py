@@ -19,6 +19,7 @@ import math
 import os
 import random
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -39,9 +40,10 @@ NON_RANDOM_INITIALIZERS = {"zeros", "ones", "constant", "identity", "Zeros", "On
 
 
 # ---- a tiny pretty printer: expressions that break across lines only when they must -------------
-class Expr:
+class Expr(ABC):
+    @abstractmethod
     def flat(self) -> str:
-        raise NotImplementedError
+        """The expression on one line."""
 
     def broken(self, indent: int) -> str:
         return self.flat()
