@@ -418,6 +418,20 @@ def _arrow_read(path: Path, sn: _Sniff, include: list[str], types: dict[str, str
             null_values=[""], strings_can_be_null=False, quoted_strings_can_be_null=True))
 
 
+def _arrow_read_typed(path: Path, sn: _Sniff, include: list[str], types: dict[str, str],
+                      threads: bool) -> Any:
+    """_arrow_read with `types`; a column numeric in the sample that holds text further down is
+    read as text (every column then is, and the caller finds the bad cell)."""
+    import pyarrow as pa
+
+    try:
+        return _arrow_read(path, sn, include, types, threads)
+    except pa.ArrowInvalid as e:
+        if "conversion error" not in str(e):
+            raise
+        return _arrow_read(path, sn, include, dict.fromkeys(include, "string"), threads)
+
+
 def _fast_columns(path: Path, src: str, sn: _Sniff, include: list[str], types: dict[str, str]
                   ) -> tuple[dict[str, Any], np.ndarray]:
     """Columns by pyarrow and their rows, or _Slow when rows would not map to lines exactly."""
@@ -427,13 +441,7 @@ def _fast_columns(path: Path, src: str, sn: _Sniff, include: list[str], types: d
         raise _Slow
     threads = path.stat().st_size > THREADS_BYTES
     try:
-        try:
-            table = _arrow_read(path, sn, include, types, threads)
-        except pa.ArrowInvalid as e:
-            if "conversion error" not in str(e):
-                raise
-            # a column numeric in the sample holds text further down: read it as text
-            table = _arrow_read(path, sn, include, dict.fromkeys(include, "string"), threads)
+        table = _arrow_read_typed(path, sn, include, types, threads)
     except (pa.ArrowException, OSError):
         raise _Slow from None
     n = table.num_rows
@@ -1379,12 +1387,7 @@ def read_table(path: str | Path, delimiter: str | None = None, header: bool | No
             hints = {n: "float64" if num else "string" for n, num in zip(include, sn.numeric,
                                                                              strict=True)}
             try:
-                try:
-                    table = _arrow_read(p, sn, include, hints, threads)
-                except pa.ArrowInvalid as e:
-                    if "conversion error" not in str(e):
-                        raise
-                    table = _arrow_read(p, sn, include, dict.fromkeys(include, "string"), threads)
+                table = _arrow_read_typed(p, sn, include, hints, threads)
                 quoted, lines = _scan_lines(p)
                 first = 2 if sn.header else 1
                 n = table.num_rows
