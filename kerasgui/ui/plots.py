@@ -1,10 +1,13 @@
 """Live training curves (pyqtgraph): loss and val_loss on one plot, the per-batch loss a faint
 line behind them, each metric with its val_ twin on a plot of its own, the best epoch marked.
 
-Events only append to plain lists; a GUI-side QTimer redraws at most ten times a second (pyqtgraph's
-examples/scrollingPlots.py does the same). Curves are named after their History keys (`loss`,
-`val_loss`, `binary_accuracy`, ...), one point per epoch at x = 1, 2, ...; the per-batch curve is
-named "loss per batch" and sits at fractional epochs (step j of M in epoch e is at e - 1 + j/M).
+Events only append to plain lists; a GUI-side QTimer redraws at most four times a second
+(pyqtgraph's examples/scrollingPlots.py does the same). A repaint costs the GUI thread
+milliseconds, more while the worker competes for the interpreter, so a running plot keeps its x
+axis still (0 to the planned epochs) and its y axis a fixed width, and a redraw repaints one plot
+at a time. Curves are named after their History keys (`loss`, `val_loss`, `binary_accuracy`, ...),
+one point per epoch at x = 1, 2, ...; the per-batch curve is named "loss per batch" and sits at
+fractional epochs (step j of M in epoch e is at e - 1 + j/M).
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 
 REDRAW_MS = 250  # new epochs draw within a quarter second ...
 BATCH_REDRAW_S = 1.0  # ... the per-batch line once a second
+NEXT_PLOT_MS = 30  # the next plot's redraw, after this one's repaint
+AXIS_WIDTH = 52  # pixels for the y axis' tick labels: a label growing wider does not re-lay out
 SYMBOL_EPOCHS = 60  # more epochs than this: lines without dots (clearer, and cheaper to paint)
 BATCH_CURVE = "loss per batch"
 BEST_MARKER = "best epoch"
@@ -32,6 +37,11 @@ BEST_COLOR = "#2a9d3a"
 def family_of(key: str) -> str:
     """The plot a History key is drawn on: `val_x` goes with `x`."""
     return key[4:] if key.startswith("val_") else key
+
+
+def plot_of(key: str) -> str:
+    """The family of the plot a curve is on (the per-batch loss is on the loss plot)."""
+    return "loss" if key == BATCH_CURVE else family_of(key)
 
 
 def best_epoch(history: dict[str, list[float]]) -> tuple[int, str, float] | None:
@@ -64,9 +74,10 @@ class TrainingPlots(QWidget):
         self.history: dict[str, list[float]] = {}
         self._batch = np.empty((2, 1024))  # x and y of every batch point; grows by doubling
         self._batches = 0
-        self._dirty = False
         self._stale: set[str] = set()  # curves whose data changed since the last redraw
+        self._expected: set[str] = set()  # plots to make before their first epoch ends
         self._last_redraw = 0.0
+        self._x_max: float | None = None  # while running: the planned epochs (the x axis' end)
         self.plots: dict[str, pg.PlotItem] = {}
         self._curves: dict[str, pg.PlotDataItem] = {}
         self._best_items: list[tuple[pg.PlotItem, Any]] = []
@@ -115,8 +126,8 @@ class TrainingPlots(QWidget):
         self._hover_items.clear()
         self.best_label.setText("")
         self._ensure_plot("loss", placeholder=True)
-        self._dirty = False
         self._stale = set()
+        self._expected = set()
 
     def add_batch(self, epoch: int, step: int, steps: int | None, loss: float | None) -> None:
         """One per-batch loss (epoch 0-based, step 1-based)."""
@@ -128,7 +139,6 @@ class TrainingPlots(QWidget):
         self._batch[:, self._batches] = (x, loss)
         self._batches += 1
         self._stale.add(BATCH_CURVE)
-        self._dirty = True
 
     def add_epoch(self, logs: dict[str, float]) -> None:
         """One epoch's logs, as Keras gives them to on_epoch_end (what History records)."""
@@ -140,14 +150,12 @@ class TrainingPlots(QWidget):
             if len(values) < n + 1:
                 values.append(math.nan)
         self._stale.update(self.history)
-        self._dirty = True
 
     def set_history(self, history: dict[str, list[float]]) -> None:
         """The whole History so far (at the end of a run): the curves hold exactly these values."""
         self.history = {k: [float(v) for v in vs] for k, vs in history.items()}
         self._stale.update(self.history)
         self._stale.add(BATCH_CURVE)
-        self._dirty = True
 
     @property
     def batch_x(self) -> np.ndarray:
@@ -163,28 +171,62 @@ class TrainingPlots(QWidget):
         return max((len(v) for v in self.history.values()), default=0)
 
     # ---- drawing ---------------------------------------------------------------------------------
-    def start(self) -> None:
+    def start(self, epochs: int | None = None) -> None:
+        """Draw from the timer until stop(); the x axis spans 0 to `epochs` (the planned ones)."""
+        self._x_max = float(epochs) if epochs else None
+        for plot in self.plots.values():
+            self._set_x_range(plot)
         self.timer.start()
 
     def stop(self) -> None:
         self.timer.stop()
+        self._x_max = None
+        for plot in self.plots.values():
+            self._set_x_range(plot)
         self.redraw()
+
+    def _set_x_range(self, plot: pg.PlotItem) -> None:
+        if self._x_max is None:
+            plot.enableAutoRange(x=True)
+        else:
+            plot.enableAutoRange(x=False)
+            plot.setXRange(0, self._x_max, padding=0.02)
+
+    def expect(self, keys: Any) -> None:
+        """Make the plots and curves of these History keys (a batch's logs) before their first
+        epoch ends, one item per repaint: the first epoch's redraw then only sets data."""
+        self._expected.update(keys)
 
     def _tick(self) -> None:
-        """Epoch points draw at the next tick; the per-batch line alone at most once a second
-        (each redraw repaints the plots, which costs the GUI thread milliseconds)."""
-        if not self._dirty:
+        """Epoch points draw at the next tick; the per-batch line alone at most once a second.
+        One plot per repaint: a new plot's axes, then its curves, then the next plot's, a
+        moment apart."""
+        new = [k for k in sorted(self._expected) if k not in self._curves]
+        if new and plot_of(new[0]) not in self.plots:
+            self._ensure_plot(plot_of(new[0]))
+        elif new:
+            self._ensure_curve(new[0])
+        elif not self._stale or (self._stale == {BATCH_CURVE}
+                                 and time.monotonic() - self._last_redraw < BATCH_REDRAW_S):
             return
-        now = time.monotonic()
-        if self._stale == {BATCH_CURVE} and now - self._last_redraw < BATCH_REDRAW_S:
-            return
-        self.redraw()
+        else:
+            families = {plot_of(k) for k in self._stale}
+            family = "loss" if "loss" in families else min(families)
+            if family in self.plots:
+                self.redraw(family)
+            else:
+                self._ensure_plot(family)
+        if self._stale or self._expected - self._curves.keys():
+            QTimer.singleShot(NEXT_PLOT_MS, self._tick)
 
-    def redraw(self) -> None:
-        """Draw what changed since the last redraw (a repaint of the plots costs milliseconds)."""
-        self._dirty = False
+    def redraw(self, family: str | None = None) -> None:
+        """Draw what changed since the last redraw: every plot, or only `family`'s."""
         self._last_redraw = time.monotonic()
-        stale, self._stale = self._stale, set()
+        if family is None:
+            stale, self._stale = self._stale, set()
+        else:
+            stale = {k for k in self._stale if plot_of(k) == family}
+            self._stale -= stale
         if not stale:
             return
         x = np.arange(1, self.epochs + 1, dtype=float)
@@ -219,7 +261,20 @@ class TrainingPlots(QWidget):
         for axis in ("left", "bottom"):
             plot.getAxis(axis).setTextPen("#333")
             plot.getAxis(axis).setPen("#999")
+        plot.getAxis("left").setWidth(AXIS_WIDTH)
+        self._set_x_range(plot)
         plot.getViewBox().setMouseEnabled(x=True, y=True)
+        line = pg.InfiniteLine(angle=90, pen=pg.mkPen(BEST_COLOR, width=1,
+                                                      style=Qt.PenStyle.DotLine))
+        line.hide()  # until there is a best epoch
+        plot.addItem(line, ignoreBounds=True)
+        self._best_items.append((plot, line))
+        if family == "loss":
+            star = pg.ScatterPlotItem(symbol="star", size=18, brush=pg.mkBrush(BEST_COLOR),
+                                      pen=pg.mkPen("w"), name=BEST_MARKER)
+            star.hide()
+            plot.addItem(star)
+            self._best_items.append((plot, star))
         self.plots[family] = plot
         return plot
 
@@ -257,19 +312,6 @@ class TrainingPlots(QWidget):
         if text != self.best_label.text():
             self.best_label.setText(text)
             self.best_changed.emit(text)
-        have = {id(plot) for plot, _ in self._best_items}
-        for family, plot in self.plots.items():
-            if id(plot) in have:
-                continue
-            line = pg.InfiniteLine(angle=90, pen=pg.mkPen(BEST_COLOR, width=1,
-                                                          style=Qt.PenStyle.DotLine))
-            plot.addItem(line, ignoreBounds=True)
-            self._best_items.append((plot, line))
-            if family == "loss":
-                star = pg.ScatterPlotItem(symbol="star", size=18, brush=pg.mkBrush(BEST_COLOR),
-                                          pen=pg.mkPen("w"), name=BEST_MARKER)
-                plot.addItem(star)
-                self._best_items.append((plot, star))
         log = self.log_scale.isChecked()
         for _plot, item in self._best_items:
             if isinstance(item, pg.InfiniteLine):

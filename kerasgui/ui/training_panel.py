@@ -79,6 +79,7 @@ MODEL_FILTER = "Keras models (*.keras)"
 ERROR_STYLE = "color: #8a0010;"
 INFO_STYLE = "color: #333;"
 ENV_AUTOTRAIN = "KERASGUI_AUTOTRAIN"  # "1": train at start (screenshots, demos); N > 1: N epochs
+PROGRESS_MS = 200  # the progress line and bar repaint at most five times a second
 
 
 def keras_number(v: float) -> str:
@@ -217,6 +218,11 @@ class TrainingPanel(QWidget):
         self._last_step = 0
         self._epoch_seconds = []
         self._began = 0.0
+        self._progress_event: dict[str, Any] | None = None  # the newest batch not yet shown
+        self._progress_timer = QTimer(self)
+        self._progress_timer.setSingleShot(True)
+        self._progress_timer.setInterval(PROGRESS_MS)
+        self._progress_timer.timeout.connect(self._show_progress)
         self._gate = JobGate(self.window_, ("evaluate", "predict"))
         self.run_dir: Path | None = None  # the run folder of the current Session
         self._pending_resume: Any = None
@@ -785,6 +791,7 @@ class TrainingPanel(QWidget):
         self._stop_requested = True
         self.session.request_stop()
         self.pause_button.setText("Pause")
+        self._progress_event = None
         self.progress_line.setText("Stopping after this batch…")
         self._update_buttons()
 
@@ -802,6 +809,7 @@ class TrainingPanel(QWidget):
         elif kind == "log":
             self._log(str(event.get("text", "")))
         elif kind == "paused":
+            self._progress_event = None
             self.progress_line.setText(f"Paused in epoch {int(event.get('epoch', 0)) + 1}, "
                                        f"after step {self._last_step}. Press Resume to go on.")
         elif kind == "resumed":
@@ -835,13 +843,28 @@ class TrainingPanel(QWidget):
             self._fill_history(restored)
         self.progress.setRange(0, int(self._steps or 0))
         self.progress.setValue(0)
+        self.plots.start(self._epochs_total)
 
     def _on_batch(self, event: dict[str, Any]) -> None:
+        """Record the batch for the plots; show it on the progress line at once, or, within
+        PROGRESS_MS of the last one shown, when that time is up (only the newest then)."""
         epoch, step = int(event["epoch"]), int(event["step"])
-        steps = event.get("steps")
         self._last_step = step
         logs = event.get("logs") or {}
-        self.plots.add_batch(epoch, step, steps, logs.get("loss"))
+        self.plots.add_batch(epoch, step, event.get("steps"), logs.get("loss"))
+        self.plots.expect(logs)
+        self._progress_event = event
+        if not self._progress_timer.isActive():
+            self._show_progress()
+
+    def _show_progress(self) -> None:
+        event, self._progress_event = self._progress_event, None
+        if event is None or not self.running:
+            return
+        self._progress_timer.start()  # the next one no sooner than PROGRESS_MS from now
+        epoch, step = int(event["epoch"]), int(event["step"])
+        steps = event.get("steps")
+        logs = event.get("logs") or {}
         if steps:
             self.progress.setRange(0, int(steps))
             self.progress.setValue(min(step, int(steps)))
@@ -883,6 +906,7 @@ class TrainingPanel(QWidget):
         self._last_step = 0
 
     def _on_train_end(self, event: dict[str, Any]) -> None:
+        self._progress_event = None
         history = event.get("history") or {}
         self.plots.set_history(history)
         self.plots.stop()

@@ -254,3 +254,31 @@ def test_fit_settings_and_callbacks_are_undoable_project_edits(window: Any, qtbo
     assert window.project.fit["callbacks"] == [EARLY]
     assert p.cb_fields["EarlyStopping"]["patience"].value() == 5
     assert not p.cb_groups["ModelCheckpoint"].isChecked()
+
+
+def test_progress_line_shows_at_most_five_batches_a_second(window: Any, qtbot: Any,
+                                                           two_class: Path,
+                                                           monkeypatch: Any) -> None:
+    """Each progress repaint costs the GUI thread: batch events (up to 20 a second) show at once,
+    then at most one per PROGRESS_MS, always the newest; a pause is not overwritten."""
+    p = opened(window, two_class)
+    monkeypatch.setattr(training_panel.TrainingPanel, "running", property(lambda self: True))
+    p._epochs_total = 3
+
+    def batch(step: int) -> dict[str, Any]:
+        return {"type": "batch_end", "epoch": 0, "step": step, "steps": 10,
+                "logs": {"loss": 1.0 / step}, "ms_per_step": 2.0}
+
+    p._on_event(batch(1))
+    assert " - 1/10 - " in p.progress_line.text()
+    p._on_event(batch(2))
+    p._on_event(batch(3))
+    assert " - 1/10 - " in p.progress_line.text()  # recorded for the plot, not shown yet
+    assert p.plots.batch_y.tolist() == [1.0, 0.5, 1.0 / 3]
+    qtbot.waitUntil(lambda: " - 3/10 - " in p.progress_line.text(),
+                    timeout=training_panel.PROGRESS_MS * 5)
+    assert p.progress.value() == 3
+    p._on_event(batch(4))
+    p._on_event({"type": "paused", "epoch": 0})
+    qtbot.wait(training_panel.PROGRESS_MS * 2)
+    assert p.progress_line.text().startswith("Paused in epoch 1")
