@@ -160,6 +160,43 @@ def model_architecture(model: Any) -> dict[str, Any]:
     return config
 
 
+
+def compile_settings(model: Any) -> dict[str, Any] | None:
+    """A project's `compile` value from the settings a Keras model was compiled with (a loaded
+    .keras file keeps them): {"optimizer", "loss", "metrics"}, each a name or a compact
+    {"class_name", "config"}. None when the model was saved uncompiled, or with several outputs'
+    losses, or with a loss or metric defined outside Keras (its file is not known here)."""
+    import keras
+
+    config = model.get_compile_config() if getattr(model, "compiled", False) else {}
+    loss, metrics = (config or {}).get("loss"), (config or {}).get("metrics") or []
+    if loss is None or not isinstance(metrics, list | tuple):
+        return None
+    try:
+        return {"optimizer": _plain_spec(keras, config.get("optimizer") or "rmsprop"),
+                "loss": _plain_spec(keras, loss),
+                "metrics": [_plain_spec(keras, m) for m in metrics]}
+    except ValueError:
+        return None
+
+
+def _plain_spec(keras: Any, spec: Any) -> Any:
+    """A name, or {"class_name", "config"} with only the arguments that differ from the class's
+    defaults, for one serialized Keras optimizer, loss or metric; ValueError for anything else."""
+    if isinstance(spec, str):
+        return spec
+    if not isinstance(spec, dict) or not str(spec.get("module") or "").startswith("keras"):
+        raise ValueError(spec)
+    if spec.get("class_name") == "function":  # a built-in loss or metric function, by name
+        return spec["config"]
+    config = dict(spec.get("config") or {})
+    try:
+        default = type(keras.saving.deserialize_keras_object(spec)).from_config({}).get_config()
+    except Exception:
+        default = {}
+    return {"class_name": spec["class_name"],
+            "config": {k: v for k, v in config.items() if k not in default or default[k] != v}}
+
 @dataclass
 class Outcome:
     """What an Evaluate or Predict job returns (plain data: numbers, strings, NumPy arrays)."""

@@ -46,6 +46,7 @@ from kerasgui.ui import settings
 from kerasgui.ui.commands import ProjectDocument
 from kerasgui.ui.keras_loader import KerasLoader
 from kerasgui.ui.summary_worker import CheckResult, ModelChecker
+from kerasgui.ui.worker import collect_garbage_in_gui_thread
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +127,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setObjectName("main_window")
         self.resize(1400, 900)
+        collect_garbage_in_gui_thread()
         self.doc = ProjectDocument(parent=self)
         self.loader = KerasLoader(self)
         self.checker = ModelChecker(self)

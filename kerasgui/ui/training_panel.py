@@ -52,6 +52,7 @@ from kerasgui.core.errors import UserError
 from kerasgui.core.project import atomic_write_text
 from kerasgui.ui.job_gate import JobGate
 from kerasgui.ui.plots import TrainingPlots, best_epoch, fmt
+from kerasgui.ui.steady_box import SteadyBox
 from kerasgui.ui.summary_worker import snapshot
 from kerasgui.ui.worker import Job, Result
 
@@ -361,9 +362,10 @@ class TrainingPanel(QWidget):
         self.progress_line.setWordWrap(True)  # a long line must not widen the window
         self.progress_line.setMinimumWidth(100)
         self.progress_line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.progress_line.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         prow = QHBoxLayout()
         prow.addWidget(self.progress)
-        prow.addWidget(self.progress_line, 1)
+        prow.addWidget(SteadyBox(self.progress_line), 1)  # a new text repaints the line alone
         self.message = QLabel()
         self.message.setObjectName("training_message")
         self.message.setWordWrap(True)

@@ -99,6 +99,23 @@ def yield_cpu_to_gui(delta: int = WORKER_NICE) -> None:
             pass
 
 
+
+_collector: Any = None
+
+
+def collect_garbage_in_gui_thread() -> None:
+    """Python's cyclic garbage collector runs in whichever thread happens to allocate past its
+    threshold. Run in a worker (TensorFlow tracing allocates a lot), it can destroy Qt objects of
+    the GUI thread and deadlock on Qt's locks while the GUI thread waits for the interpreter (seen:
+    the window hung creating a plot curve while the worker traced). So automatic collection is off
+    and the GUI thread collects on a timer, once a second (pyqtgraph's GarbageCollector). Once per
+    process; a QApplication must exist."""
+    global _collector
+    if _collector is None:
+        from pyqtgraph.util.garbage_collector import GarbageCollector
+
+        _collector = GarbageCollector(interval=1.0)
+
 class _Worker(QObject):
     event = Signal(object)
     done = Signal(object)

@@ -282,3 +282,4 @@ def test_progress_line_shows_at_most_five_batches_a_second(window: Any, qtbot: A
     p._on_event({"type": "paused", "epoch": 0})
     qtbot.wait(training_panel.PROGRESS_MS * 2)
     assert p.progress_line.text().startswith("Paused in epoch 1")
+    monkeypatch.undo()  # not running: closing the window asks nothing
