@@ -75,7 +75,7 @@ class TrainingPlots(QWidget):
         self._batch = np.empty((2, 1024))  # x and y of every batch point; grows by doubling
         self._batches = 0
         self._stale: set[str] = set()  # curves whose data changed since the last redraw
-        self._expected: set[str] = set()  # plots to make before their first epoch ends
+        self._expected: set[str] = set()  # History keys whose curves to make before their data
         self._last_redraw = 0.0
         self._x_max: float | None = None  # while running: the planned epochs (the x axis' end)
         self.plots: dict[str, pg.PlotItem] = {}
@@ -112,6 +112,10 @@ class TrainingPlots(QWidget):
         self.timer = QTimer(self)
         self.timer.setInterval(REDRAW_MS)
         self.timer.timeout.connect(self._tick)
+        self._next = QTimer(self)  # the next plot's turn, after this one's repaint
+        self._next.setSingleShot(True)
+        self._next.setInterval(NEXT_PLOT_MS)
+        self._next.timeout.connect(self._tick)
         self.reset()
 
     # ---- recording (cheap; called per event) -----------------------------------------------------
@@ -217,7 +221,7 @@ class TrainingPlots(QWidget):
             else:
                 self._ensure_plot(family)
         if self._stale or self._expected - self._curves.keys():
-            QTimer.singleShot(NEXT_PLOT_MS, self._tick)
+            self._next.start()
 
     def redraw(self, family: str | None = None) -> None:
         """Draw what changed since the last redraw: every plot, or only `family`'s."""
