@@ -420,19 +420,28 @@ class ResultsPanel(QWidget):
         QApplication.restoreOverrideCursor()
         name = Path(path).name
         self.set_model(model, schema, f"opened from {name}")
-        self._use_architecture(model, name)
+        compiled = self._use_architecture(model, name)
         self.window_.statusBar().showMessage(
-            f"Opened {name}: evaluate or predict with it here; its layers are on the Model tab.",
+            f"Opened {name}: evaluate or predict with it here; its layers are on the Model tab"
+            f"{' and its optimizer, loss and metrics on the Compile tab' if compiled else ''}.",
             8000)
         return True
 
-    def _use_architecture(self, model: Any, name: str) -> None:
-        """The project's model becomes this model's architecture: a Sequential model as a stack of
-        compact layer configs, any other as its whole Keras config."""
-        from kerasgui.core.results import model_architecture
+    def _use_architecture(self, model: Any, name: str) -> bool:
+        """The project's model becomes this model's architecture (a Sequential model as a stack of
+        compact layer configs, any other as its whole Keras config) and, when the file keeps
+        them, its optimizer, loss and metrics become the compile settings: one undo step."""
+        from kerasgui.core.results import compile_settings, model_architecture
 
-        self.doc.set_value(("model",), model_architecture(model),
-                           f"Use the layers of {name}")
+        compile_ = compile_settings(model)
+        stack = self.doc.undo_stack
+        stack.beginMacro(f"Use the model of {name}")
+        self.doc.set_value(("model",), model_architecture(model), f"Use the layers of {name}")
+        if compile_ is not None:
+            self.doc.set_value(("compile",), {**self.doc.project.compile, **compile_},
+                               f"Use the compile settings of {name}")
+        stack.endMacro()
+        return compile_ is not None
 
     def save_model(self, path: str | Path | None = None) -> bool:
         """Save the model shown here (with its schema) as a .keras file, atomically."""

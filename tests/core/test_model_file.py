@@ -130,3 +130,37 @@ def test_command_line_refuses_code_carrying_models(tmp_path, capsys):
                      str(tmp_path / "p.csv")]) == 2
         err = capsys.readouterr().err
         assert err.startswith("error: ") and err.count("\n") == 1 and words in err
+
+
+def test_opened_model_gives_back_its_compile_settings(tmp_path):
+    """A reopened .keras file's optimizer (with the settings that differ from the defaults), loss
+    and metrics become a project's compile value, which builds and compiles the same way."""
+    import keras
+
+    from kerasgui.core.project import Project
+    from kerasgui.core.results import compile_settings
+
+    model = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(2, activation="softmax")])
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01, beta_1=0.8),
+                  loss="sparse_categorical_crossentropy",
+                  metrics=["sparse_categorical_accuracy", keras.metrics.AUC(num_thresholds=50)])
+    model.save(tmp_path / "m.keras")
+    opened, _ = load_model(tmp_path / "m.keras")
+    settings = compile_settings(opened)
+    assert settings["optimizer"]["class_name"] == "Adam"
+    assert settings["optimizer"]["config"]["learning_rate"] == pytest.approx(0.01)
+    assert settings["optimizer"]["config"]["beta_1"] == pytest.approx(0.8)
+    assert "beta_2" not in settings["optimizer"]["config"]  # a default: left out
+    assert settings["loss"] == "sparse_categorical_crossentropy"
+    assert settings["metrics"][0] == "sparse_categorical_accuracy"
+    assert settings["metrics"][1]["class_name"] == "AUC"
+    assert settings["metrics"][1]["config"]["num_thresholds"] == 50
+    project = Project.from_dict({"kerasgui_project": 1, "model": {"layers": []},
+                                 "compile": settings})  # valid in a project file
+    assert project.compile == settings
+    from kerasgui.core.compile_spec import resolve_optimizer
+
+    assert resolve_optimizer(settings["optimizer"]).beta_1 == pytest.approx(0.8)
+
+    uncompiled = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(1)])
+    assert compile_settings(uncompiled) is None

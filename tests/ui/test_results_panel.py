@@ -104,9 +104,16 @@ def test_classifier_evaluate_inspect_predict_save_and_reopen(window: Any, qtbot:
     assert window_csv.read_text() == cli_csv.read_text()
     before = results.prediction.table.raw.copy()
 
-    # Reopen the saved model: the same predictions; its layers are the project's model (undoable)
+    # Reopen the saved model: the same predictions; its layers and compile settings are the
+    # project's (one undo step)
+    trained_compile = dict(window.doc.project.compile)
     window.doc.set_value(("model", "layers"), [], "Clear the stack")
+    window.doc.set_value(("compile",), {"optimizer": "sgd", "loss": "mean_squared_error",
+                                        "metrics": []}, "Other compile settings")
     assert results.open_model(tmp_path / "penguins.keras")
+    assert window.doc.project.compile["loss"] == trained_compile["loss"]
+    assert window.doc.project.compile["metrics"] == trained_compile["metrics"]
+    assert window.doc.project.compile["optimizer"] != "sgd"
     assert results.model is not session.model
     assert results.schema.class_names == ["Adelie", "Chinstrap", "Gentoo"]
     layers = window.doc.project.layers
@@ -116,6 +123,7 @@ def test_classifier_evaluate_inspect_predict_save_and_reopen(window: Any, qtbot:
     np.testing.assert_allclose(results.prediction.table.raw, before, rtol=1e-6, atol=1e-7)
     window.doc.undo_stack.undo()
     assert window.doc.project.layers == []
+    assert window.doc.project.compile["optimizer"] == "sgd"
 
 
 def test_regression_scatter_and_residuals(window: Any, qtbot: Any, tmp_path: Path,
