@@ -4,7 +4,7 @@ Each benchmark runs in its own process and writes its figures as JSON; this prin
 with the machine they came from. Runs take a while (about 20-30 minutes on 2 cores); --quick runs
 fewer repeats.
 
-    .venv/bin/python benchmarks/run_all.py [--quick] [--only overhead,data,plot,scale]
+    .venv/bin/python benchmarks/run_all.py [--quick] [--only overhead,data,plot,scale,ui_latency]
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ BENCHMARKS = {
     "data": (["--repeat", "3"], ["--repeat", "1"]),
     "plot": (["--repeat", "30"], ["--repeat", "10"]),
     "scale": ([], ["--gib", "0.5"]),
+    "ui_latency": ([], ["--seconds", "5"]),
 }
 
 
