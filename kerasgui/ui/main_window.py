@@ -14,6 +14,7 @@ summary, the loss suggestions and the target checks.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 from pathlib import Path
@@ -284,6 +285,7 @@ class MainWindow(QMainWindow):
         self.busy.hide()
         self.busy_label.setText(f"Keras {keras.__version__} ({keras.backend.backend()})")
         self.statusBar().showMessage("TensorFlow is ready.", 4000)
+        gc.freeze()  # TensorFlow's million objects live forever: no full collection scans them
         self.keras_ready.emit()
         self.schedule_summary()
 
