@@ -356,6 +356,7 @@ class TrainingPlots(QWidget):
     def _set_log(self, on: bool) -> None:
         for plot in self.plots.values():
             plot.setLogMode(False, on)
+            self._set_x_range(plot)  # (pyqtgraph turns autorange back on with a new log mode)
         self._stale.update(self.history)
         self.redraw()
 

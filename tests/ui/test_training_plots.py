@@ -35,6 +35,10 @@ def test_x_axis_spans_the_planned_epochs_while_running(plots: TrainingPlots) -> 
     plots._tick()  # a plot made while running gets the same range
     lo, hi = x_range(plots, "accuracy")
     assert lo <= 0 < 20 <= hi < 21
+    plots.log_scale.setChecked(True)  # a new log mode keeps the range
+    assert not plots.plots["loss"].getViewBox().autoRangeEnabled()[0]
+    lo, hi = x_range(plots, "loss")
+    assert lo <= 0 < 20 <= hi < 21
     plots.stop()  # afterwards the axis fits the epochs done
     assert plots.plots["loss"].getViewBox().autoRangeEnabled()[0]
 
