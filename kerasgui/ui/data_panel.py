@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QPushButton,
     QRadioButton,
     QSlider,
     QSplitter,
@@ -39,6 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from kerasgui.core.errors import UserError
+from kerasgui.ui.push_button import push_button
 from kerasgui.ui.worker import Latest, Result
 
 if TYPE_CHECKING:
@@ -187,12 +187,6 @@ class DataPanel(QWidget):
         self._project_changed("all")
 
     # ---- building --------------------------------------------------------------------------------
-    def _button(self, name: str, text: str, accessible: str, slot: Any) -> QPushButton:
-        b = QPushButton(text)
-        b.setObjectName(name)
-        b.setAccessibleName(accessible)
-        b.clicked.connect(lambda _checked=False: slot())  # not `checked` as the first argument
-        return b
 
     def _path_field(self, name: str, accessible: str) -> QLineEdit:
         f = QLineEdit()
@@ -205,13 +199,13 @@ class DataPanel(QWidget):
     def _build(self) -> None:
         # training file
         self.train_path = self._path_field("train_path", "Training data file")
-        self.open_train = self._button("load_data", "Open…", "Open training data",
-                                       lambda: self.choose_file("train"))
+        self.open_train = push_button("load_data", "Open…", "Open training data",
+                                      lambda: self.choose_file("train"))
         self.open_train.setToolTip("A CSV file (one row per sample), an .npy file of inputs, or "
                                    "an .npz archive holding the inputs and targets")
         self.targets_path = self._path_field("targets_path", "Targets file")
-        self.open_targets = self._button("open_targets", "Targets…", "Open the targets .npy file",
-                                         self.choose_targets_file)
+        self.open_targets = push_button("open_targets", "Targets…", "Open the targets .npy file",
+                                        self.choose_targets_file)
         self.npz_inputs = QComboBox()
         self.npz_inputs.setObjectName("npz_inputs")
         self.npz_inputs.setAccessibleName("Array of inputs")
@@ -328,8 +322,8 @@ class DataPanel(QWidget):
                                     "seed); without, the last rows of the file are used")
         self.val_shuffle.toggled.connect(self._shuffle_toggled)
         self.val_path = self._path_field("validation_path", "Validation data file")
-        self.open_val = self._button("open_validation", "Open…", "Open validation data",
-                                     lambda: self.choose_file("validation"))
+        self.open_val = push_button("open_validation", "Open…", "Open validation data",
+                                    lambda: self.choose_file("validation"))
         self.validation_error = ErrorLabel("validation_error")
         self.validation_info = QLabel()
         self.validation_info.setObjectName("validation_info")
@@ -358,10 +352,10 @@ class DataPanel(QWidget):
 
         # test
         self.test_path = self._path_field("test_path", "Test data file")
-        self.open_test = self._button("open_test", "Open…", "Open test data",
-                                      lambda: self.choose_file("test"))
-        self.clear_test = self._button("clear_test", "Clear", "No test data",
-                                       lambda: self.set_source("test", None))
+        self.open_test = push_button("open_test", "Open…", "Open test data",
+                                     lambda: self.choose_file("test"))
+        self.clear_test = push_button("clear_test", "Clear", "No test data",
+                                      lambda: self.set_source("test", None))
         self.test_error = ErrorLabel("test_error")
         self.test_info = QLabel()
         self.test_info.setObjectName("test_info")

@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QProgressBar,
-    QPushButton,
     QSpinBox,
     QSplitter,
     QStackedWidget,
@@ -46,6 +45,7 @@ from kerasgui.core.results import CANCELLED, Outcome, run, samples
 from kerasgui.ui.confusion_view import ConfusionView
 from kerasgui.ui.job_gate import JobGate
 from kerasgui.ui.predictions_view import PredictionsView
+from kerasgui.ui.push_button import push_button
 from kerasgui.ui.regression_view import RegressionView
 from kerasgui.ui.worker import Job, Result
 
@@ -96,15 +96,6 @@ class ResultsPanel(QWidget):
         self._update_buttons()
 
     # ---- building --------------------------------------------------------------------------------
-    def _button(self, name: str, text: str, accessible: str, slot: Any,
-                tip: str = "") -> QPushButton:
-        b = QPushButton(text)
-        b.setObjectName(name)
-        b.setAccessibleName(accessible)
-        b.setToolTip(tip)
-        b.clicked.connect(lambda: slot())
-        return b
-
     def _action(self, name: str, text: str, accessible: str, slot: Any, tip: str) -> QAction:
         a = QAction(text, self)
         a.setObjectName(name)
@@ -164,7 +155,7 @@ class ResultsPanel(QWidget):
         self.eval_source.setObjectName("evaluate_data")
         self.eval_source.setAccessibleName("Data to evaluate on")
         self.eval_source.activated.connect(self._eval_source_chosen)
-        self.evaluate_button = self._button(
+        self.evaluate_button = push_button(
             "evaluate", "Evaluate", "Evaluate the model", self.evaluate,
             "Score the model on data with known answers (model.evaluate): the loss and metrics")
         bold = QFont(self.evaluate_button.font())
@@ -194,9 +185,9 @@ class ResultsPanel(QWidget):
         self.predict_file.setAccessibleName("File of new data to predict on")
         self.predict_file.setPlaceholderText("a CSV with the training columns, or .npy / .npz")
         self.predict_file.textChanged.connect(self._update_buttons)
-        browse = self._button("choose_predict_file", "Browse…", "Choose a file of new data",
-                              self.choose_predict_file)
-        self.predict_button = self._button(
+        browse = push_button("choose_predict_file", "Browse…", "Choose a file of new data",
+                             self.choose_predict_file)
+        self.predict_button = push_button(
             "predict", "Predict", "Predict on the new data", self.predict,
             "Run the model on every row of the file (model.predict)")
         self.predict_button.setFont(bold)
@@ -204,15 +195,15 @@ class ResultsPanel(QWidget):
         self.predictions_caption.setObjectName("predictions_caption")
         self.predictions_caption.setWordWrap(True)
         self.predictions_view = PredictionsView()
-        self.export_csv = self._button("export_predictions_csv", "Export CSV…",
-                                       "Export the predictions as CSV",
-                                       lambda: self.choose_export("csv"),
-                                       "Every prediction as a CSV table (class and probability, "
-                                       "or value), as `kerasgui predict` writes it")
-        self.export_npy = self._button("export_predictions_npy", "Export NPY…",
-                                       "Export the predictions as NPY",
-                                       lambda: self.choose_export("npy"),
-                                       "The model's raw output as a NumPy array")
+        self.export_csv = push_button("export_predictions_csv", "Export CSV…",
+                                      "Export the predictions as CSV",
+                                      lambda: self.choose_export("csv"),
+                                      "Every prediction as a CSV table (class and probability, "
+                                      "or value), as `kerasgui predict` writes it")
+        self.export_npy = push_button("export_predictions_npy", "Export NPY…",
+                                      "Export the predictions as NPY",
+                                      lambda: self.choose_export("npy"),
+                                      "The model's raw output as a NumPy array")
         pred_box = QGroupBox("Predict: answers for new data")
         pl = QVBoxLayout(pred_box)
         pr = QHBoxLayout()
@@ -262,9 +253,9 @@ class ResultsPanel(QWidget):
         self.status.setObjectName("results_status")
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.cancel_button = self._button("cancel_results", "Cancel",
-                                          "Cancel evaluating or predicting", self.cancel,
-                                          "Stop after the current batch")
+        self.cancel_button = push_button("cancel_results", "Cancel",
+                                         "Cancel evaluating or predicting", self.cancel,
+                                         "Stop after the current batch")
         prow = QHBoxLayout()
         prow.addWidget(self.progress)
         prow.addWidget(self.cancel_button)

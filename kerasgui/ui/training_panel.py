@@ -36,7 +36,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QProgressBar,
-    QPushButton,
     QScrollArea,
     QSpinBox,
     QSplitter,
@@ -52,6 +51,7 @@ from kerasgui.core.errors import UserError
 from kerasgui.core.project import atomic_write_text
 from kerasgui.ui.job_gate import JobGate
 from kerasgui.ui.plots import TrainingPlots, best_epoch, fmt
+from kerasgui.ui.push_button import push_button
 from kerasgui.ui.steady_box import SteadyBox
 from kerasgui.ui.summary_worker import snapshot
 from kerasgui.ui.worker import Job, Result
@@ -254,12 +254,6 @@ class TrainingPanel(QWidget):
         s.setAccessibleName(tip.split(":")[0])
         return s
 
-    def _button(self, name: str, text: str, accessible: str, slot: Any) -> QPushButton:
-        b = QPushButton(text)
-        b.setObjectName(name)
-        b.setAccessibleName(accessible)
-        b.clicked.connect(lambda _checked=False: slot())  # not `checked` as the first argument
-        return b
 
     def _build(self) -> None:
         # fit settings
@@ -315,27 +309,27 @@ class TrainingPanel(QWidget):
         scroll.setMinimumWidth(settings.sizeHint().width() + 16)
 
         # controls
-        self.train_button = self._button("train", "Train", "Train the model", self.train)
+        self.train_button = push_button("train", "Train", "Train the model", self.train)
         self.train_button.setToolTip("Build the model afresh and train it on the training data")
         bold = QFont(self.train_button.font())
         bold.setBold(True)
         self.train_button.setFont(bold)
-        self.pause_button = self._button("pause", "Pause", "Pause or resume training",
-                                         self.toggle_pause)
-        self.stop_button = self._button("stop", "Stop", "Stop training", self.stop)
+        self.pause_button = push_button("pause", "Pause", "Pause or resume training",
+                                        self.toggle_pause)
+        self.stop_button = push_button("stop", "Stop", "Stop training", self.stop)
         self.stop_button.setToolTip("Stop after the current batch; the weights trained so far "
                                     "are kept")
         self.more_epochs = self._spin("more_epochs", 1, 1_000_000,
                                       "More epochs: how many epochs to add")
         self.more_epochs.setValue(5)
-        self.more_button = self._button("train_more", "Train 5 more epochs",
-                                        "Train more epochs", self.train_more)
+        self.more_button = push_button("train_more", "Train 5 more epochs",
+                                       "Train more epochs", self.train_more)
         self.more_button.setToolTip("Continue the same model (weights and optimizer state) for "
                                     "more epochs; the curves go on")
         self.more_epochs.valueChanged.connect(
             lambda n: self.more_button.setText(f"Train {n} more epoch{'s' if n != 1 else ''}"))
-        self.save_button = self._button("save_trained_model", "Save model…",
-                                        "Save the trained model", self._save_clicked)
+        self.save_button = push_button("save_trained_model", "Save model…",
+                                       "Save the trained model", self._save_clicked)
         self.save_button.setToolTip("Save the trained model as a .keras file (with the column "
                                     "names and classes it was trained on)")
         controls = QHBoxLayout()
@@ -389,11 +383,11 @@ class TrainingPanel(QWidget):
         self.history_table.setAccessibleName("History: one row per epoch")
         self.history_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.history_table.verticalHeader().hide()
-        self.export_csv = self._button("export_csv", "Export CSV…", "Export the history as CSV",
-                                       lambda: self.choose_export("csv"))
-        self.export_json = self._button("export_json", "Export JSON…",
-                                        "Export the history as JSON",
-                                        lambda: self.choose_export("json"))
+        self.export_csv = push_button("export_csv", "Export CSV…", "Export the history as CSV",
+                                      lambda: self.choose_export("csv"))
+        self.export_json = push_button("export_json", "Export JSON…",
+                                       "Export the history as JSON",
+                                       lambda: self.choose_export("json"))
         hist = QWidget()
         hl = QVBoxLayout(hist)
         hl.setContentsMargins(0, 0, 0, 0)
@@ -769,7 +763,6 @@ class TrainingPanel(QWidget):
         job.event.connect(self._on_event)
         job.finished.connect(self._on_finished)
         self.job = job  # the panel (a child of the window) holds the job, its thread and worker
-        self.plots.start()
         job.start()
         self._set_running(True)
         return True
@@ -845,7 +838,7 @@ class TrainingPanel(QWidget):
             self._fill_history(restored)
         self.progress.setRange(0, int(self._steps or 0))
         self.progress.setValue(0)
-        self.plots.start(self._epochs_total)
+        self.plots.start(self._epochs_total)  # draws from its timer until train_end
 
     def _on_batch(self, event: dict[str, Any]) -> None:
         """Record the batch for the plots; show it on the progress line at once, or, within
