@@ -166,23 +166,23 @@ def compile_settings(model: Any) -> dict[str, Any] | None:
     .keras file keeps them): {"optimizer", "loss", "metrics"}, each a name or a compact
     {"class_name", "config"}. None when the model was saved uncompiled, or with several outputs'
     losses, or with a loss or metric defined outside Keras (its file is not known here)."""
-    import keras
-
-    config = model.get_compile_config() if getattr(model, "compiled", False) else {}
-    loss, metrics = (config or {}).get("loss"), (config or {}).get("metrics") or []
+    config = (model.get_compile_config() if getattr(model, "compiled", False) else None) or {}
+    loss, metrics = config.get("loss"), config.get("metrics") or []
     if loss is None or not isinstance(metrics, list | tuple):
         return None
     try:
-        return {"optimizer": _plain_spec(keras, config.get("optimizer") or "rmsprop"),
-                "loss": _plain_spec(keras, loss),
-                "metrics": [_plain_spec(keras, m) for m in metrics]}
+        return {"optimizer": _plain_spec(config.get("optimizer") or "rmsprop"),
+                "loss": _plain_spec(loss),
+                "metrics": [_plain_spec(m) for m in metrics]}
     except ValueError:
         return None
 
 
-def _plain_spec(keras: Any, spec: Any) -> Any:
+def _plain_spec(spec: Any) -> Any:
     """A name, or {"class_name", "config"} with only the arguments that differ from the class's
     defaults, for one serialized Keras optimizer, loss or metric; ValueError for anything else."""
+    import keras
+
     if isinstance(spec, str):
         return spec
     if not isinstance(spec, dict) or not str(spec.get("module") or "").startswith("keras"):
@@ -196,6 +196,7 @@ def _plain_spec(keras: Any, spec: Any) -> Any:
         default = {}
     return {"class_name": spec["class_name"],
             "config": {k: v for k, v in config.items() if k not in default or default[k] != v}}
+
 
 @dataclass
 class Outcome:
