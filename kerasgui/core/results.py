@@ -8,6 +8,7 @@ the same numbers for the same files.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -171,7 +172,10 @@ def compile_settings(model: Any) -> dict[str, Any] | None:
     if loss is None or not isinstance(metrics, list | tuple):
         return None
     try:
-        return {"optimizer": _plain_spec(config.get("optimizer") or "rmsprop"),
+        optimizer = _plain_spec(config.get("optimizer") or "rmsprop")
+        if isinstance(optimizer, dict):  # its name changes no number (Keras re-spells it on load)
+            optimizer["config"].pop("name", None)
+        return {"optimizer": optimizer,
                 "loss": _plain_spec(loss),
                 "metrics": [_plain_spec(m) for m in metrics]}
     except ValueError:
@@ -189,13 +193,22 @@ def _plain_spec(spec: Any) -> Any:
         raise ValueError(spec)
     if spec.get("class_name") == "function":  # a built-in loss or metric function, by name
         return spec["config"]
-    config = dict(spec.get("config") or {})
+    config = {k: _short_float(v) for k, v in (spec.get("config") or {}).items()}
     try:
         default = type(keras.saving.deserialize_keras_object(spec)).from_config({}).get_config()
     except Exception:
         default = {}
     return {"class_name": spec["class_name"],
             "config": {k: v for k, v in config.items() if k not in default or default[k] != v}}
+
+
+
+def _short_float(v: Any) -> Any:
+    """A float Keras kept as float32 (an optimizer's learning rate: 0.009999999776482582) as its
+    shortest float32 spelling (0.01), which is the same float32; anything else as it is."""
+    if isinstance(v, float) and math.isfinite(v) and float(np.float32(v)) == v:
+        return float(str(np.float32(v)))
+    return v
 
 
 @dataclass

@@ -164,3 +164,18 @@ def test_opened_model_gives_back_its_compile_settings(tmp_path):
 
     uncompiled = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(1)])
     assert compile_settings(uncompiled) is None
+
+
+def test_opened_models_learning_rate_reads_as_it_was_typed(tmp_path):
+    """Keras keeps the learning rate as float32 (0.009999999776482582): the Compile tab shows 0.01,
+    the same float32, and a default value read back that way is left out as a default."""
+    import keras
+
+    from kerasgui.core.results import compile_settings
+
+    model = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.RMSprop(learning_rate=0.01), loss="mse")
+    model.save(tmp_path / "m.keras")
+    opened, _ = load_model(tmp_path / "m.keras")
+    optimizer = compile_settings(opened)["optimizer"]
+    assert optimizer == {"class_name": "RMSprop", "config": {"learning_rate": 0.01}}
